@@ -1,0 +1,229 @@
+// Package pipeline is about where tickets live and move: inboxes receive
+// them, pipelines order their stages, and each stage is open or closed.
+package pipeline
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"portico/internal/apperr"
+)
+
+// Stage states.
+const (
+	Open   = "open"
+	Closed = "closed"
+)
+
+// Pipeline is a ticket workflow.
+type Pipeline struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Position  int       `json:"position"`
+	Stages    []Stage   `json:"stages"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Stage is a step of a pipeline.
+type Stage struct {
+	ID                   int64  `json:"id"`
+	PipelineID           int64  `json:"pipeline_id"`
+	Name                 string `json:"name"`
+	State                string `json:"state"`
+	WaitingForAcceptance bool   `json:"waiting_for_acceptance"`
+	Position             int    `json:"position"`
+}
+
+// Stage returns the pipeline's stage with this id.
+func (p *Pipeline) Stage(id int64) (*Stage, bool) {
+	for i := range p.Stages {
+		if p.Stages[i].ID == id {
+			return &p.Stages[i], true
+		}
+	}
+	return nil, false
+}
+
+// FirstStage is where new tickets start.
+func (p *Pipeline) FirstStage() *Stage {
+	if len(p.Stages) == 0 {
+		return nil
+	}
+	return &p.Stages[0]
+}
+
+// Inbox receives tickets.
+type Inbox struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Email     *string   `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// StageInput adds a stage.
+type StageInput struct {
+	Name                 string `json:"name"`
+	State                string `json:"state"`
+	WaitingForAcceptance bool   `json:"waiting_for_acceptance"`
+	// Position puts the stage before the one now at it; nil appends.
+	Position *int `json:"position"`
+}
+
+// PipelineInput creates a pipeline with its stages (at least one open and
+// one closed). Without stages it gets "New" (waiting) and "Closed".
+type PipelineInput struct {
+	Name   string       `json:"name"`
+	Stages []StageInput `json:"stages"`
+}
+
+// InboxInput creates an inbox.
+type InboxInput struct {
+	Name  string  `json:"name"`
+	Email *string `json:"email"`
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	Pipelines(ctx context.Context) ([]Pipeline, error)
+	Pipeline(ctx context.Context, id int64) (*Pipeline, error)
+	CreatePipeline(ctx context.Context, p *Pipeline) error
+	// InsertStage puts st at st.Position, moving later stages down.
+	InsertStage(ctx context.Context, st *Stage) error
+	Inboxes(ctx context.Context) ([]Inbox, error)
+	Inbox(ctx context.Context, id int64) (*Inbox, error)
+	CreateInbox(ctx context.Context, in *Inbox) error
+}
+
+// Service holds the rules for pipelines, stages and inboxes.
+type Service struct{ store Store }
+
+// NewService returns a Service over store.
+func NewService(s Store) *Service { return &Service{store: s} }
+
+// Pipelines lists pipelines with their stages in order.
+func (s *Service) Pipelines(ctx context.Context) ([]Pipeline, error) { return s.store.Pipelines(ctx) }
+
+// Pipeline returns one pipeline with its stages.
+func (s *Service) Pipeline(ctx context.Context, id int64) (*Pipeline, error) {
+	return s.store.Pipeline(ctx, id)
+}
+
+func checkName(v apperr.Validation, field, name string) {
+	if name == "" {
+		v.Add(field, "is required")
+	} else if utf8.RuneCountInString(name) > 100 {
+		v.Add(field, "must be at most 100 characters")
+	}
+}
+
+func checkStage(v apperr.Validation, prefix string, in *StageInput) {
+	in.Name = strings.TrimSpace(in.Name)
+	checkName(v, prefix+"name", in.Name)
+	if in.State == "" {
+		in.State = Open
+	}
+	if in.State != Open && in.State != Closed {
+		v.Add(prefix+"state", "must be open or closed")
+	}
+	if in.WaitingForAcceptance && in.State == Closed {
+		v.Add(prefix+"waiting_for_acceptance", "only an open stage can be waiting for acceptance")
+	}
+}
+
+// CreatePipeline adds a pipeline and its stages.
+func (s *Service) CreatePipeline(ctx context.Context, in PipelineInput) (*Pipeline, error) {
+	v := apperr.Validation{}
+	name := strings.TrimSpace(in.Name)
+	checkName(v, "name", name)
+	if len(in.Stages) == 0 {
+		in.Stages = []StageInput{{Name: "New", State: Open, WaitingForAcceptance: true}, {Name: "Closed", State: Closed}}
+	}
+	if len(in.Stages) > 50 {
+		v.Add("stages", "at most 50 stages")
+	}
+	open, closed, waiting := 0, 0, 0
+	for i := range in.Stages {
+		st := &in.Stages[i]
+		checkStage(v, "stages."+strconv.Itoa(i)+".", st)
+		switch {
+		case st.State == Open:
+			open++
+		case st.State == Closed:
+			closed++
+		}
+		if st.WaitingForAcceptance {
+			waiting++
+		}
+	}
+	if open == 0 || closed == 0 {
+		v.Add("stages", "need at least one open and one closed stage")
+	}
+	if waiting > 1 {
+		v.Add("stages", "only one stage may be waiting for acceptance")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	p := &Pipeline{Name: name}
+	for i, st := range in.Stages {
+		p.Stages = append(p.Stages, Stage{Name: st.Name, State: st.State, WaitingForAcceptance: st.WaitingForAcceptance, Position: i})
+	}
+	if err := s.store.CreatePipeline(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// AddStage adds a stage to a pipeline.
+func (s *Service) AddStage(ctx context.Context, pipelineID int64, in StageInput) (*Pipeline, error) {
+	p, err := s.store.Pipeline(ctx, pipelineID)
+	if err != nil {
+		return nil, err
+	}
+	v := apperr.Validation{}
+	checkStage(v, "", &in)
+	pos := len(p.Stages)
+	if in.Position != nil {
+		if *in.Position < 0 || *in.Position > len(p.Stages) {
+			v.Add("position", "must be between 0 and "+strconv.Itoa(len(p.Stages)))
+		} else {
+			pos = *in.Position
+		}
+	}
+	if in.WaitingForAcceptance {
+		for _, st := range p.Stages {
+			if st.WaitingForAcceptance {
+				v.Add("waiting_for_acceptance", "the pipeline already has a stage waiting for acceptance: "+st.Name)
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	st := &Stage{PipelineID: p.ID, Name: in.Name, State: in.State, WaitingForAcceptance: in.WaitingForAcceptance, Position: pos}
+	if err := s.store.InsertStage(ctx, st); err != nil {
+		return nil, err
+	}
+	return s.store.Pipeline(ctx, pipelineID)
+}
+
+// Inboxes lists inboxes.
+func (s *Service) Inboxes(ctx context.Context) ([]Inbox, error) { return s.store.Inboxes(ctx) }
+
+// CreateInbox adds an inbox.
+func (s *Service) CreateInbox(ctx context.Context, in InboxInput) (*Inbox, error) {
+	v := apperr.Validation{}
+	name := strings.TrimSpace(in.Name)
+	checkName(v, "name", name)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	ib := &Inbox{Name: name, Email: in.Email}
+	if err := s.store.CreateInbox(ctx, ib); err != nil {
+		return nil, err
+	}
+	return ib, nil
+}

@@ -1,0 +1,196 @@
+// Package property describes ticket properties: the built-in ones that are
+// ticket columns and the custom ones whose values a ticket carries in its
+// properties map (SPEC A6).
+package property
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"portico/internal/apperr"
+)
+
+// Types of property.
+const (
+	Text         = "text"
+	LongText     = "long_text"
+	Number       = "number"
+	Date         = "date"
+	SingleSelect = "single_select"
+	MultiSelect  = "multi_select"
+	Checkbox     = "checkbox"
+)
+
+// Types lists every type.
+var Types = []string{Text, LongText, Number, Date, SingleSelect, MultiSelect, Checkbox}
+
+// Definition describes one property.
+type Definition struct {
+	ID            int64             `json:"id"`
+	Name          string            `json:"name"`
+	Label         map[string]string `json:"label"`
+	Type          string            `json:"type"`
+	Options       []string          `json:"options"`
+	Builtin       bool              `json:"builtin"`
+	PortalVisible bool              `json:"portal_visible"`
+	Position      int               `json:"position"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+}
+
+// Input creates a custom property.
+type Input struct {
+	Name          string            `json:"name"`
+	Label         map[string]string `json:"label"`
+	Type          string            `json:"type"`
+	Options       []string          `json:"options"`
+	PortalVisible *bool             `json:"portal_visible"`
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	PropertyDefinitions(ctx context.Context) ([]Definition, error)
+	CreatePropertyDefinition(ctx context.Context, d *Definition) error
+}
+
+// Service holds the rules for property definitions.
+type Service struct{ store Store }
+
+// NewService returns a Service over store.
+func NewService(s Store) *Service { return &Service{store: s} }
+
+// Definitions lists built-in then custom properties.
+func (s *Service) Definitions(ctx context.Context) ([]Definition, error) {
+	return s.store.PropertyDefinitions(ctx)
+}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// Create adds a custom property.
+func (s *Service) Create(ctx context.Context, in Input) (*Definition, error) {
+	v := apperr.Validation{}
+	if !namePattern.MatchString(in.Name) {
+		v.Add("name", "must be lower-case letters, digits and _, starting with a letter")
+	}
+	if !slices.Contains(Types, in.Type) {
+		v.Add("type", "must be one of "+strings.Join(Types, ", "))
+	}
+	if in.Type == SingleSelect || in.Type == MultiSelect {
+		if len(in.Options) == 0 {
+			v.Add("options", "a select needs at least one option")
+		}
+		seen := map[string]bool{}
+		for _, o := range in.Options {
+			if strings.TrimSpace(o) == "" || utf8.RuneCountInString(o) > 100 || seen[o] {
+				v.Add("options", "options must be distinct, non-empty and at most 100 characters")
+			}
+			seen[o] = true
+		}
+	} else if len(in.Options) > 0 {
+		v.Add("options", "only select properties have options")
+	}
+	for lang, l := range in.Label {
+		if utf8.RuneCountInString(l) > 100 {
+			v.Add("label."+lang, "must be at most 100 characters")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	d := &Definition{Name: in.Name, Label: in.Label, Type: in.Type, Options: in.Options, PortalVisible: true}
+	if d.Label == nil {
+		d.Label = map[string]string{}
+	}
+	if d.Options == nil {
+		d.Options = []string{}
+	}
+	if in.PortalVisible != nil {
+		d.PortalVisible = *in.PortalVisible
+	}
+	if err := s.store.CreatePropertyDefinition(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Normalize checks a custom property's value and returns it in the form it
+// is stored in: strings for text and dates (YYYY-MM-DD), float64 for
+// numbers, []string for multi-selects, bool for checkboxes. A problem is
+// returned as a message for the field.
+func (d *Definition) Normalize(v any) (any, string) {
+	switch d.Type {
+	case Text, LongText:
+		s, ok := v.(string)
+		if !ok {
+			return nil, "must be text"
+		}
+		max := 1000
+		if d.Type == LongText {
+			max = 65536
+		}
+		if utf8.RuneCountInString(s) > max {
+			return nil, fmt.Sprintf("must be at most %d characters", max)
+		}
+		return s, ""
+	case Number:
+		f, ok := v.(float64)
+		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, "must be a number"
+		}
+		return f, ""
+	case Date:
+		s, ok := v.(string)
+		if !ok {
+			return nil, "must be a date (YYYY-MM-DD)"
+		}
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return nil, "must be a date (YYYY-MM-DD)"
+		}
+		return s, ""
+	case SingleSelect:
+		s, ok := v.(string)
+		if !ok || !slices.Contains(d.Options, s) {
+			return nil, "must be one of: " + strings.Join(d.Options, ", ")
+		}
+		return s, ""
+	case MultiSelect:
+		list, ok := v.([]any)
+		if !ok {
+			return nil, "must be a list of options"
+		}
+		out := make([]string, 0, len(list))
+		for _, x := range list {
+			s, ok := x.(string)
+			if !ok || !slices.Contains(d.Options, s) {
+				return nil, "every item must be one of: " + strings.Join(d.Options, ", ")
+			}
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+		return out, ""
+	case Checkbox:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, "must be true or false"
+		}
+		return b, ""
+	}
+	return nil, "has an unknown type"
+}
+
+// Find returns the definition named name.
+func Find(defs []Definition, name string) (*Definition, bool) {
+	for i := range defs {
+		if defs[i].Name == name {
+			return &defs[i], true
+		}
+	}
+	return nil, false
+}

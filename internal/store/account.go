@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"portico/internal/account"
+	"portico/internal/apperr"
+)
+
+const accountColumns = `id, login, login_kind, display_name, language, must_change_password, locked, verified_at, created_at, password_hash`
+
+func scanAccount(row interface{ Scan(...any) error }, a *account.Account) error {
+	return row.Scan(&a.ID, &a.Login, &a.LoginKind, &a.DisplayName, &a.Language, &a.MustChangePassword, &a.Locked,
+		nullTime{&a.VerifiedAt}, timeCol{&a.CreatedAt}, &a.PasswordHash)
+}
+
+func (db *DB) accountWhere(ctx context.Context, what string, cond string, arg any) (*account.Account, error) {
+	var a account.Account
+	if err := scanAccount(db.queryRow(ctx, "SELECT "+accountColumns+" FROM accounts WHERE "+cond, arg), &a); err != nil {
+		return nil, notFound(err, what)
+	}
+	ids, err := db.identities(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	a.Identities = ids
+	return &a, nil
+}
+
+// Account returns an account with its identities.
+func (db *DB) Account(ctx context.Context, id int64) (*account.Account, error) {
+	return db.accountWhere(ctx, "account", "id = ?", id)
+}
+
+// AccountByLogin returns the account with this normalised login.
+func (db *DB) AccountByLogin(ctx context.Context, login string) (*account.Account, error) {
+	return db.accountWhere(ctx, "account", "login = ?", login)
+}
+
+// AccountOfContact returns the account a contact is linked to.
+func (db *DB) AccountOfContact(ctx context.Context, contactID int64) (*account.Account, error) {
+	return db.accountWhere(ctx, "account", "id = (SELECT account_id FROM account_identities WHERE contact_id = ?)", contactID)
+}
+
+func (db *DB) identities(ctx context.Context, accountID int64) ([]account.Identity, error) {
+	rows, err := db.query(ctx, `SELECT c.id, c.first_name, c.last_name, c.company_id, COALESCE(co.name, '')
+		FROM account_identities ai
+		JOIN contacts c ON c.id = ai.contact_id
+		LEFT JOIN companies co ON co.id = c.company_id
+		WHERE ai.account_id = ? ORDER BY ai.created_at, c.id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []account.Identity{}
+	for rows.Next() {
+		var id account.Identity
+		var first, last string
+		if err := rows.Scan(&id.ContactID, &first, &last, nullInt64{&id.CompanyID}, &id.Company); err != nil {
+			return nil, err
+		}
+		id.Name = first
+		if last != "" {
+			id.Name += " " + last
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// CreateAccount inserts an account; a login in use is a conflict.
+func (db *DB) CreateAccount(ctx context.Context, a *account.Account) error {
+	now := db.Now()
+	id, err := db.insert(ctx, `INSERT INTO accounts (login, login_kind, password_hash, must_change_password, display_name, language, verified_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.Login, a.LoginKind, a.PasswordHash, a.MustChangePassword, a.DisplayName, a.Language, nullable(a.VerifiedAt), now, now)
+	if errors.Is(err, errUnique) {
+		return &apperr.Error{Kind: apperr.Conflict, Code: "login_taken", Message: "an account with this login exists"}
+	}
+	if err != nil {
+		return err
+	}
+	a.ID, a.CreatedAt = id, now
+	return nil
+}
+
+// LinkIdentity links a contact to an account.
+func (db *DB) LinkIdentity(ctx context.Context, accountID, contactID int64) error {
+	_, err := db.exec(ctx, "INSERT INTO account_identities (account_id, contact_id, created_at) VALUES (?, ?, ?)",
+		accountID, contactID, db.Now())
+	switch {
+	case errors.Is(err, errUnique):
+		return &apperr.Error{Kind: apperr.Conflict, Code: "contact_has_account", Message: "the contact is already linked to an account"}
+	case errors.Is(err, errForeignKey):
+		return apperr.NotFoundf("account or contact")
+	}
+	return err
+}
+
+// UnlinkIdentity removes a link; sessions acting as that contact lose it.
+func (db *DB) UnlinkIdentity(ctx context.Context, accountID, contactID int64) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		res, err := db.exec(ctx, "DELETE FROM account_identities WHERE account_id = ? AND contact_id = ?", accountID, contactID)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res, "identity"); err != nil {
+			return err
+		}
+		_, err = db.exec(ctx, "UPDATE sessions SET active_contact_id = NULL WHERE account_id = ? AND active_contact_id = ?", accountID, contactID)
+		return err
+	})
+}

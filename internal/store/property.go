@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"portico/internal/apperr"
+	"portico/internal/property"
+)
+
+// PropertyDefinitions lists built-in properties, then custom ones.
+func (db *DB) PropertyDefinitions(ctx context.Context) ([]property.Definition, error) {
+	rows, err := db.query(ctx, `SELECT id, name, label, type, options, builtin, portal_visible, position, created_at, updated_at
+		FROM property_definitions ORDER BY builtin DESC, position, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []property.Definition{}
+	for rows.Next() {
+		var d property.Definition
+		if err := rows.Scan(&d.ID, &d.Name, jsonCol{&d.Label}, &d.Type, jsonCol{&d.Options}, &d.Builtin, &d.PortalVisible,
+			&d.Position, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CreatePropertyDefinition inserts a custom property after the others.
+func (db *DB) CreatePropertyDefinition(ctx context.Context, d *property.Definition) error {
+	label, err := jsonArg(d.Label)
+	if err != nil {
+		return err
+	}
+	options, err := jsonArg(d.Options)
+	if err != nil {
+		return err
+	}
+	now := db.Now()
+	id, err := db.insert(ctx, `INSERT INTO property_definitions (name, label, type, options, builtin, portal_visible, position, created_at, updated_at)
+		VALUES (?, ?, ?, ?, FALSE, ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM property_definitions WHERE NOT builtin), ?, ?)`,
+		d.Name, label, d.Type, options, d.PortalVisible, now, now)
+	if errors.Is(err, errUnique) {
+		return &apperr.Error{Kind: apperr.Conflict, Code: "name_taken", Message: "a property with this name exists"}
+	}
+	if err != nil {
+		return err
+	}
+	d.ID, d.CreatedAt, d.UpdatedAt = id, now, now
+	return nil
+}

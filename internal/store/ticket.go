@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"portico/internal/apperr"
+	"portico/internal/ticket"
+)
+
+const ticketColumns = `t.id, t.subject, t.requester_id, t.company_id, t.inbox_id, t.pipeline_id, t.stage_id, s.name, s.state,
+	t.owner_id, t.priority, t.source, t.reply_channel, t.draft, t.properties, t.created_at, t.updated_at,
+	t.last_activity_at, t.stage_entered_at, t.closed_at`
+
+const ticketFrom = "tickets t JOIN stages s ON s.id = t.stage_id"
+
+func scanTicket(row interface{ Scan(...any) error }, t *ticket.Ticket) error {
+	var priority *string
+	err := row.Scan(&t.ID, &t.Subject, &t.RequesterID, nullInt64{&t.CompanyID}, &t.InboxID, &t.PipelineID, &t.StageID,
+		&t.StageName, &t.Status, nullInt64{&t.OwnerID}, nullString{&priority}, &t.Source, &t.ReplyChannel, &t.Draft,
+		jsonCol{&t.Properties}, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, timeCol{&t.LastActivityAt},
+		timeCol{&t.StageEnteredAt}, nullTime{&t.ClosedAt})
+	if priority != nil {
+		t.Priority = ticket.Priority(*priority)
+	}
+	if t.Properties == nil {
+		t.Properties = map[string]any{}
+	}
+	return err
+}
+
+func priorityArg(p ticket.Priority) any {
+	if p == "" {
+		return nil
+	}
+	return string(p)
+}
+
+// ticketRefs turns foreign-key failures on tickets into field problems.
+func ticketRefs(err error) error {
+	if errors.Is(err, errForeignKey) {
+		return apperr.InvalidField("stage_id", "the ticket refers to something that does not exist")
+	}
+	return err
+}
+
+// CreateTicket inserts a ticket and fills in its id.
+func (db *DB) CreateTicket(ctx context.Context, t *ticket.Ticket) error {
+	props, err := jsonArg(t.Properties)
+	if err != nil {
+		return err
+	}
+	id, err := db.insert(ctx, `INSERT INTO tickets (subject, requester_id, company_id, inbox_id, pipeline_id, stage_id, owner_id,
+		priority, source, reply_channel, draft, properties, created_at, updated_at, last_activity_at, stage_entered_at, closed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.Subject, t.RequesterID, nullable(t.CompanyID), t.InboxID, t.PipelineID, t.StageID, nullable(t.OwnerID),
+		priorityArg(t.Priority), t.Source, t.ReplyChannel, t.Draft, props, t.CreatedAt, t.UpdatedAt, t.LastActivityAt,
+		t.StageEnteredAt, nullable(t.ClosedAt))
+	if err != nil {
+		return ticketRefs(err)
+	}
+	t.ID = id
+	return nil
+}
+
+// Ticket returns one ticket.
+func (db *DB) Ticket(ctx context.Context, id int64) (*ticket.Ticket, error) {
+	var t ticket.Ticket
+	err := scanTicket(db.queryRow(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE t.id = ?", id), &t)
+	if err != nil {
+		return nil, notFound(err, "ticket")
+	}
+	return &t, nil
+}
+
+// UpdateTicket writes every mutable field of t.
+func (db *DB) UpdateTicket(ctx context.Context, t *ticket.Ticket) error {
+	props, err := jsonArg(t.Properties)
+	if err != nil {
+		return err
+	}
+	res, err := db.exec(ctx, `UPDATE tickets SET subject = ?, company_id = ?, inbox_id = ?, pipeline_id = ?, stage_id = ?, owner_id = ?,
+		priority = ?, reply_channel = ?, draft = ?, properties = ?, updated_at = ?, last_activity_at = ?, stage_entered_at = ?, closed_at = ?
+		WHERE id = ?`,
+		t.Subject, nullable(t.CompanyID), t.InboxID, t.PipelineID, t.StageID, nullable(t.OwnerID), priorityArg(t.Priority),
+		t.ReplyChannel, t.Draft, props, t.UpdatedAt, t.LastActivityAt, t.StageEnteredAt, nullable(t.ClosedAt), t.ID)
+	if err != nil {
+		return ticketRefs(err)
+	}
+	return mustAffect(res, "ticket")
+}
+
+// ticketSortColumns maps sort names to columns.
+var ticketSortColumns = map[string]string{
+	ticket.SortID:           "t.id",
+	ticket.SortCreated:      "t.created_at",
+	ticket.SortLastActivity: "t.last_activity_at",
+}
+
+// Tickets lists tickets for agents with keyset pagination: the cursor holds
+// the last row's sort key and id, so a page deep in the list costs what
+// the first one does.
+func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (ticket.Page, error) {
+	where := []string{"NOT t.draft"}
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if f.InboxID != 0 {
+		add("t.inbox_id = ?", f.InboxID)
+	}
+	if f.PipelineID != 0 {
+		add("t.pipeline_id = ?", f.PipelineID)
+	}
+	if f.StageID != 0 {
+		add("t.stage_id = ?", f.StageID)
+	}
+	if f.OwnerID != 0 {
+		add("t.owner_id = ?", f.OwnerID)
+	}
+	if f.Unassigned {
+		add("t.owner_id IS NULL")
+	}
+	if f.RequesterID != 0 {
+		add("t.requester_id = ?", f.RequesterID)
+	}
+	if f.CompanyID != 0 {
+		add("t.company_id = ?", f.CompanyID)
+	}
+	if f.Status != "" {
+		add("s.state = ?", f.Status)
+	}
+	if f.Q != "" {
+		cond, a := db.dialect.textSearch(f.Q, true)
+		add(cond, a...)
+	}
+	out := ticket.Page{Items: []ticket.Ticket{}}
+	cond := " WHERE " + strings.Join(where, " AND ")
+	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+ticketFrom+cond, args...).Scan(&out.Total); err != nil {
+		return out, err
+	}
+
+	col := ticketSortColumns[f.Sort]
+	op, dir := "<", "DESC"
+	if f.Asc {
+		op, dir = ">", "ASC"
+	}
+	c, err := parseCursor(f.Cursor)
+	if err != nil {
+		return out, err
+	}
+	if c != nil {
+		if col == "t.id" {
+			add("t.id "+op+" ?", c.ID)
+		} else {
+			key, err := c.time()
+			if err != nil {
+				return out, err
+			}
+			add("("+col+", t.id) "+op+" (?, ?)", key, c.ID)
+		}
+	}
+	limit := pageLimit(f.Limit)
+	order := " ORDER BY " + col + " " + dir
+	if col != "t.id" {
+		order += ", t.id " + dir
+	}
+	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE "+strings.Join(where, " AND ")+order+" LIMIT ?",
+		append(args, limit+1)...)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if len(out.Items) == limit {
+			last := out.Items[limit-1]
+			next := cursor{ID: last.ID}
+			switch col {
+			case "t.created_at":
+				next.Key = last.CreatedAt.Format(time.RFC3339Nano)
+			case "t.last_activity_at":
+				next.Key = last.LastActivityAt.Format(time.RFC3339Nano)
+			}
+			out.NextCursor = next.String()
+			break
+		}
+		var t ticket.Ticket
+		if err := scanTicket(rows, &t); err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, t)
+	}
+	return out, rows.Err()
+}
+
+// CreateMessage inserts a message and its attachments.
+func (db *DB) CreateMessage(ctx context.Context, m *ticket.Message) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		var agentID, contactID *int64
+		switch m.Author.Type {
+		case ticket.AuthorAgent:
+			agentID = m.Author.ID
+		case ticket.AuthorContact:
+			contactID = m.Author.ID
+		}
+		var emailID *string
+		if m.EmailMessageID != "" {
+			emailID = &m.EmailMessageID
+		}
+		id, err := db.insert(ctx, `INSERT INTO messages (ticket_id, author_type, author_agent_id, author_contact_id, body, internal,
+			resolution, channel, email_message_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.TicketID, m.Author.Type, nullable(agentID), nullable(contactID), m.Body, m.Internal, m.Resolution, m.Channel,
+			nullable(emailID), m.CreatedAt)
+		if errors.Is(err, errUnique) {
+			return &apperr.Error{Kind: apperr.Conflict, Code: "duplicate_message", Message: "this email was already received"}
+		}
+		if err != nil {
+			return err
+		}
+		m.ID = id
+		for i := range m.Attachments {
+			a := &m.Attachments[i]
+			a.MessageID = &m.ID
+			if a.ID, err = db.insert(ctx, `INSERT INTO attachments (ticket_id, message_id, blob_key, filename, content_type, size, sha256, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.TicketID, m.ID, a.Key, a.Filename, a.ContentType, a.Size, a.SHA256, a.CreatedAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Messages returns a ticket's messages, oldest first, with attachments;
+// internal notes only when internal is true.
+func (db *DB) Messages(ctx context.Context, ticketID int64, internal bool) ([]ticket.Message, error) {
+	q := `SELECT id, author_type, COALESCE(author_agent_id, author_contact_id), body, internal, resolution, channel, created_at
+		FROM messages WHERE ticket_id = ?`
+	if !internal {
+		q += " AND NOT internal"
+	}
+	rows, err := db.query(ctx, q+" ORDER BY id", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	out := []ticket.Message{}
+	index := map[int64]int{}
+	for rows.Next() {
+		m := ticket.Message{TicketID: ticketID, Attachments: []ticket.Attachment{}}
+		if err := rows.Scan(&m.ID, &m.Author.Type, nullInt64{&m.Author.ID}, &m.Body, &m.Internal, &m.Resolution, &m.Channel,
+			timeCol{&m.CreatedAt}); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		index[m.ID] = len(out)
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = db.query(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE ticket_id = ? ORDER BY id", ticketID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a ticket.Attachment
+		if err := scanAttachment(rows, &a); err != nil {
+			return nil, err
+		}
+		if a.MessageID == nil {
+			continue
+		}
+		if i, ok := index[*a.MessageID]; ok {
+			out[i].Attachments = append(out[i].Attachments, a)
+		}
+	}
+	return out, rows.Err()
+}
+
+const attachmentColumns = "id, ticket_id, message_id, blob_key, filename, content_type, size, sha256, created_at"
+
+func scanAttachment(row interface{ Scan(...any) error }, a *ticket.Attachment) error {
+	return row.Scan(&a.ID, &a.TicketID, nullInt64{&a.MessageID}, &a.Key, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, timeCol{&a.CreatedAt})
+}
+
+// Attachment returns one attachment's metadata.
+func (db *DB) Attachment(ctx context.Context, id int64) (*ticket.Attachment, error) {
+	var a ticket.Attachment
+	err := scanAttachment(db.queryRow(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE id = ?", id), &a)
+	return &a, notFound(err, "attachment")
+}
+
+// Rating returns a ticket's rating.
+func (db *DB) Rating(ctx context.Context, ticketID int64) (*ticket.Rating, error) {
+	var r ticket.Rating
+	err := db.queryRow(ctx, `SELECT id, ticket_id, contact_id, agent_id, score, comment, created_at, updated_at
+		FROM ratings WHERE ticket_id = ?`, ticketID).
+		Scan(&r.ID, &r.TicketID, nullInt64{&r.ContactID}, nullInt64{&r.AgentID}, &r.Score, &r.Comment, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+	return &r, notFound(err, "rating")
+}
+
+// UpsertRating stores a ticket's rating, replacing an earlier one.
+func (db *DB) UpsertRating(ctx context.Context, r *ticket.Rating) error {
+	id, err := db.insert(ctx, `INSERT INTO ratings (ticket_id, contact_id, agent_id, score, comment, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (ticket_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, updated_at = excluded.updated_at`,
+		r.TicketID, nullable(r.ContactID), nullable(r.AgentID), r.Score, r.Comment, r.CreatedAt, r.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	r.ID = id
+	return nil
+}
