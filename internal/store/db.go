@@ -127,6 +127,14 @@ func (db *DB) Close() error {
 // Engine names the engine: "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.dialect.name() }
 
+// WithClock returns a store on the same connections whose times come from
+// now: for tests, and for seeding data that happened in the past.
+func (db *DB) WithClock(now func() time.Time) *DB {
+	c := *db
+	c.now = now
+	return &c
+}
+
 // Now is the store's clock in UTC at the precision both engines keep.
 func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
 

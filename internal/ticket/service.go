@@ -520,6 +520,31 @@ func (s *Service) AddAgentMessage(ctx context.Context, agentID int64, channel st
 	return m, nil
 }
 
+// AddContactMessage adds a customer's public message to a ticket. Callers
+// decide first whether the contact may see the ticket.
+func (s *Service) AddContactMessage(ctx context.Context, contactID int64, channel string, ticketID int64, in NewMessage) (*Message, error) {
+	body := strings.TrimSpace(in.Body)
+	v := apperr.Validation{}
+	checkText(v, "body", body, MaxBody, len(in.Attachments) == 0)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	cid := contactID
+	m := &Message{TicketID: ticketID, Author: Author{Type: AuthorContact, ID: &cid}, Body: body, Channel: channel, Attachments: in.Attachments}
+	by := event.Actor{Type: event.ActorContact, ID: contactID}
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.store.Ticket(ctx, ticketID)
+		if err != nil {
+			return err
+		}
+		return s.addMessage(ctx, by, t, m, true)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // addMessage stores m on t inside a transaction and records it. Public
 // messages count as activity; internal notes do not, so that customers
 // cannot tell one was written.

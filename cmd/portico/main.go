@@ -1,0 +1,259 @@
+// Command portico runs the Portico helpdesk: its customer portal, the agent
+// desk and the JSON API, on SQLite or PostgreSQL.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"portico/internal/account"
+	"portico/internal/agent"
+	"portico/internal/config"
+	"portico/internal/contact"
+	"portico/internal/delivery"
+	"portico/internal/filestore"
+	"portico/internal/pipeline"
+	"portico/internal/portal"
+	"portico/internal/property"
+	"portico/internal/store"
+	"portico/internal/ticket"
+	"portico/internal/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `Portico: a self-hosted helpdesk with a customer portal.
+
+Usage:
+  portico serve                 run the server (migrates the database first)
+  portico demo                  serve a fresh demo data set; prints URLs and sign-ins
+  portico migrate               apply migrations and exit
+  portico admin create --email E --password P [--name N]
+  portico apikey create --email E [--name N]
+  portico backup --to FILE      consistent online copy of the SQLite database
+  portico version
+
+Settings come from flags or PORTICO_* environment variables; run
+"portico serve -h" to list them.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "portico:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run is the whole program, with its inputs passed in so tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	if (cmd == "admin" || cmd == "apikey") && len(rest) > 0 && rest[0] == "create" {
+		cmd, rest = cmd+" create", rest[1:]
+	}
+	fs := flag.NewFlagSet("portico "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, envErr := config.Register(fs, getenv)
+	var email, pass, name, to string
+	switch cmd {
+	case "admin create":
+		fs.StringVar(&email, "email", "", "the admin's email address")
+		fs.StringVar(&pass, "password", "", "the admin's password")
+		fs.StringVar(&name, "name", "", "the admin's name")
+	case "apikey create":
+		fs.StringVar(&email, "email", "", "the agent's email address")
+		fs.StringVar(&name, "name", "", "a name for the key")
+	case "backup":
+		fs.StringVar(&to, "to", "", "the file to write")
+	case "serve", "demo", "migrate":
+	case "version":
+		fmt.Fprintln(stdout, "portico", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", strings.Join(args[:1], " "))
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if envErr != nil {
+		return envErr
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cmd == "demo" && getenv("PORTICO_DATA_DIR") == "" && !flagSet(fs, "data-dir") && !cfg.UsesPostgres() {
+		cfg.DataDir = "./demo-data"
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	if cmd == "demo" && !cfg.UsesPostgres() {
+		// A demo always starts from scratch.
+		if err := os.RemoveAll(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	db, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cmd == "backup" {
+		if to == "" {
+			return errors.New("backup: --to FILE is required")
+		}
+		if err := db.Backup(ctx, to); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "backup written to", to)
+		return nil
+	}
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	app, err := newApp(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+
+	switch cmd {
+	case "migrate":
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "admin create":
+		a, err := app.services.Agents.CreateAgent(ctx, agent.NewAgent{Email: email, Password: pass, Name: name, Role: agent.RoleAdmin})
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "admin %s created (id %d)\n", a.Email, a.ID)
+		return nil
+	case "apikey create":
+		key, _, err := app.services.Agents.CreateAPIKey(ctx, email, name)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(stdout, key)
+		return nil
+	}
+	return app.serve(ctx, cmd == "demo", stdout)
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// app is the wired program.
+type app struct {
+	cfg      *config.Config
+	db       *store.DB
+	files    *filestore.Store
+	log      *slog.Logger
+	services web.Services
+	baseURL  string
+}
+
+func newApp(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger) (*app, error) {
+	files, err := filestore.Open(ctx, cfg.BlobURL, cfg.MaxUploadBytes())
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, db: db, files: files, log: log, baseURL: cfg.BaseURL}
+	a.services = web.Services{
+		Agents:     agent.NewService(db),
+		Contacts:   contact.NewService(db),
+		Accounts:   account.NewService(db, func() string { return a.baseURL }),
+		Pipelines:  pipeline.NewService(db),
+		Properties: property.NewService(db),
+		Portals:    portal.NewService(db),
+		Tickets:    ticket.NewService(db),
+		Deliveries: delivery.NewService(db),
+	}
+	return a, nil
+}
+
+func (a *app) close() { a.files.Close() }
+
+// serve runs the HTTP server until ctx ends, then drains requests.
+func (a *app) serve(ctx context.Context, demo bool, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	if a.baseURL == "" {
+		a.baseURL = "http://" + addr
+	}
+	a.log.Info("listening", "addr", addr, "engine", a.db.Engine(), "version", version)
+	if strings.HasSuffix(a.cfg.Addr, ":0") {
+		if err := os.WriteFile(filepath.Join(a.cfg.DataDir, "addr"), []byte(addr+"\n"), 0o644); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	srv, err := web.New(web.Options{Services: a.services, Files: a.files, Logger: a.log, Ready: a.db.Ready, Version: version})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if demo {
+		if err := a.seedDemo(ctx, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+// describe makes a user-facing error readable on the command line.
+func describe(err error) error {
+	return err
+}
