@@ -114,8 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	if cmd == "demo" && !cfg.UsesPostgres() {
-		// A demo always starts from scratch.
-		if err := os.RemoveAll(cfg.DataDir); err != nil {
+		if err := freshDemoDir(cfg.DataDir); err != nil {
 			return err
 		}
 	}
@@ -163,6 +162,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	return app.serve(ctx, cmd == "demo", stdout)
+}
+
+// demoMarker marks a data directory as a demo's, which the next demo may
+// wipe. Any other directory holding a database is left alone.
+const demoMarker = ".portico-demo"
+
+// freshDemoDir empties dir for a new demo, refusing to touch real data.
+func freshDemoDir(dir string) error {
+	_, dbErr := os.Stat(filepath.Join(dir, store.SQLiteFile))
+	_, markErr := os.Stat(filepath.Join(dir, demoMarker))
+	if dbErr == nil && markErr != nil {
+		return fmt.Errorf("demo: %s holds a database that is not a demo's; choose another --data-dir", dir)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("this directory holds demo data; portico demo wipes it\n"), 0o644)
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

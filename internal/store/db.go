@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -46,6 +47,10 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	path    string // the SQLite file; empty on PostgreSQL
+
+	migrator     *goose.Provider // built once, on first use
+	migratorErr  error
+	migratorOnce *sync.Once
 }
 
 // Open connects to the database; call Migrate before use.
@@ -54,7 +59,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db := &DB{now: now}
+	db := &DB{now: now, migratorOnce: new(sync.Once)}
 	if o.DatabaseURL != "" {
 		p, err := sql.Open("pgx", o.DatabaseURL)
 		if err != nil {
@@ -139,6 +144,11 @@ func (db *DB) WithClock(now func() time.Time) *DB {
 func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
 
 func (db *DB) provider() (*goose.Provider, error) {
+	db.migratorOnce.Do(func() { db.migrator, db.migratorErr = db.newProvider() })
+	return db.migrator, db.migratorErr
+}
+
+func (db *DB) newProvider() (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations/"+db.dialect.name())
 	if err != nil {
 		return nil, err
