@@ -127,4 +127,3 @@ func writeList[T any](w http.ResponseWriter, items []T, next string, total int) 
 
 // writeAll writes a complete list.
 func writeAll[T any](w http.ResponseWriter, items []T) { writeList(w, items, "", len(items)) }
-

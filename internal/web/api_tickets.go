@@ -344,4 +344,3 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, _ *agent
 	writeList(w, page.Items, page.NextCursor, page.Total)
 	return nil
 }
-
