@@ -1,0 +1,291 @@
+// Package auth signs people in and keeps their sessions: customers in a
+// portal (acting as one of their identities) and agents at the desk.
+// Sessions are server-side rows found by the SHA-256 of a 256-bit random
+// token that only the browser holds.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"time"
+
+	"portico/internal/account"
+	"portico/internal/agent"
+	"portico/internal/apperr"
+	"portico/internal/password"
+	"portico/internal/portal"
+)
+
+// Session kinds.
+const (
+	KindCustomer = "customer"
+	KindAgent    = "agent"
+)
+
+// Lifetimes. A customer session also ends after the portal's idle timeout.
+const (
+	CustomerLifetime = 12 * time.Hour
+	AgentIdle        = 2 * time.Hour
+	AgentLifetime    = 12 * time.Hour
+	// touchEvery limits how often a session's last-seen time is written,
+	// so that reading pages does not turn into a stream of writes.
+	touchEvery = time.Minute
+)
+
+// Limits on failed sign-ins, counted in the database so that they hold
+// across instances. Windows expire, so the real owner is never locked out
+// for good.
+const (
+	FailWindow     = 15 * time.Minute
+	FailsPerLogin  = 5
+	FailsPerClient = 20
+)
+
+// Session is a signed-in browser.
+type Session struct {
+	ID              int64
+	Kind            string
+	PortalID        int64
+	AccountID       int64
+	ActiveContactID int64 // 0 when the account has no usable identity
+	AgentID         int64
+	CreatedAt       time.Time
+	LastSeenAt      time.Time
+	ExpiresAt       time.Time
+}
+
+// Client describes where a request came from.
+type Client struct {
+	Addr      string
+	UserAgent string
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	Now() time.Time
+	Account(ctx context.Context, id int64) (*account.Account, error)
+	AccountByLogin(ctx context.Context, login string) (*account.Account, error)
+	AgentByEmail(ctx context.Context, email string) (*agent.Agent, error)
+	CreateSession(ctx context.Context, s *Session, tokenHash []byte, c Client) error
+	SessionByToken(ctx context.Context, tokenHash []byte) (*Session, error)
+	TouchSession(ctx context.Context, id int64, at time.Time) error
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// Hit counts one event in bucket's current window and returns the
+	// count so far.
+	Hit(ctx context.Context, bucket string, window time.Time) (int, error)
+	// Hits returns the count of bucket's current window without adding.
+	Hits(ctx context.Context, bucket string, window time.Time) (int, error)
+}
+
+// Service signs people in and checks sessions.
+type Service struct {
+	store Store
+}
+
+// NewService returns a Service over store.
+func NewService(s Store) *Service { return &Service{store: s} }
+
+var errInvalid = &apperr.Error{Kind: apperr.Unauthorized, Code: "invalid_credentials", Message: "the login or password is incorrect"}
+
+// newToken returns a fresh token and the hash that is stored.
+func newToken() (string, []byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, hashToken(tok), nil
+}
+
+func hashToken(tok string) []byte {
+	sum := sha256.Sum256([]byte(tok))
+	return sum[:]
+}
+
+// window is the start of the current rate-limit window.
+func window(now time.Time) time.Time { return now.Truncate(FailWindow) }
+
+// checkLimits refuses when either bucket is over its limit in the current
+// window.
+func (s *Service) checkLimits(ctx context.Context, now time.Time, buckets map[string]int) error {
+	for bucket, limit := range buckets {
+		n, err := s.store.Hits(ctx, bucket, window(now))
+		if err != nil {
+			return err
+		}
+		if n >= limit {
+			return &apperr.Error{Kind: apperr.RateLimited, Code: "too_many_attempts",
+				Message:    "too many failed sign-ins; try again later",
+				RetryAfter: window(now).Add(FailWindow).Sub(now)}
+		}
+	}
+	return nil
+}
+
+func (s *Service) fail(ctx context.Context, now time.Time, buckets map[string]int) error {
+	for bucket := range buckets {
+		if _, err := s.store.Hit(ctx, bucket, window(now)); err != nil {
+			return err
+		}
+	}
+	return errInvalid
+}
+
+// SignInCustomer checks a customer's login (email or phone) and password
+// for portal p and opens a session acting as the account's first identity.
+// Every wrong credential gives the same error, and takes as long.
+func (s *Service) SignInCustomer(ctx context.Context, p *portal.Settings, login, pw string, c Client) (*Session, string, error) {
+	now := s.store.Now()
+	norm, _, ok := account.NormalizeLogin(login)
+	if !ok {
+		norm = login
+	}
+	buckets := map[string]int{"signin:login:" + norm: FailsPerLogin, "signin:addr:" + c.Addr: FailsPerClient}
+	if err := s.checkLimits(ctx, now, buckets); err != nil {
+		return nil, "", err
+	}
+	a, err := s.store.AccountByLogin(ctx, norm)
+	if apperr.Is(err, apperr.NotFound) {
+		password.VerifyAbsent(pw)
+		return nil, "", s.fail(ctx, now, buckets)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if !password.Verify(a.PasswordHash, pw) || a.Locked || len(a.Identities) == 0 {
+		return nil, "", s.fail(ctx, now, buckets)
+	}
+	sess := &Session{Kind: KindCustomer, PortalID: p.ID, AccountID: a.ID, ActiveContactID: a.Identities[0].ContactID,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(CustomerLifetime)}
+	tok, hash, err := newToken()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.store.CreateSession(ctx, sess, hash, c); err != nil {
+		return nil, "", err
+	}
+	return sess, tok, nil
+}
+
+// SignInAgent checks an agent's email and password and opens a desk session.
+func (s *Service) SignInAgent(ctx context.Context, email, pw string, c Client) (*Session, string, error) {
+	now := s.store.Now()
+	norm, ok := agent.NormalizeEmail(email)
+	if !ok {
+		norm = email
+	}
+	buckets := map[string]int{"desk:login:" + norm: FailsPerLogin, "desk:addr:" + c.Addr: FailsPerClient}
+	if err := s.checkLimits(ctx, now, buckets); err != nil {
+		return nil, "", err
+	}
+	a, err := s.store.AgentByEmail(ctx, norm)
+	if apperr.Is(err, apperr.NotFound) {
+		password.VerifyAbsent(pw)
+		return nil, "", s.fail(ctx, now, buckets)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if !password.Verify(a.PasswordHash, pw) || a.Locked {
+		return nil, "", s.fail(ctx, now, buckets)
+	}
+	sess := &Session{Kind: KindAgent, AgentID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(AgentLifetime)}
+	tok, hash, err := newToken()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.store.CreateSession(ctx, sess, hash, c); err != nil {
+		return nil, "", err
+	}
+	return sess, tok, nil
+}
+
+var errNoSession = &apperr.Error{Kind: apperr.Unauthorized, Code: "not_signed_in", Message: "please sign in"}
+
+// Session returns the live session of token, of the given kind. idle is
+// how long it may go unused (the portal's idle timeout for customers). An
+// expired session is deleted and reported as not signed in.
+func (s *Service) Session(ctx context.Context, token, kind string, idle time.Duration) (*Session, error) {
+	if token == "" || len(token) > 100 {
+		return nil, errNoSession
+	}
+	hash := hashToken(token)
+	sess, err := s.store.SessionByToken(ctx, hash)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, errNoSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	if kind == KindAgent {
+		idle = AgentIdle
+	}
+	now := s.store.Now()
+	if sess.Kind != kind || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= idle {
+		if sess.Kind == kind {
+			if err := s.store.DeleteSession(ctx, hash); err != nil {
+				return nil, err
+			}
+		}
+		return nil, errNoSession
+	}
+	if now.Sub(sess.LastSeenAt) >= touchEvery {
+		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
+			return nil, err
+		}
+		sess.LastSeenAt = now
+	}
+	return sess, nil
+}
+
+// SignOut ends the session of token; an unknown token is not an error.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return s.store.DeleteSession(ctx, hashToken(token))
+}
+
+// SwitchIdentity replaces a customer session by a new one acting as
+// contactID, which must be one of the account's identities. The old token
+// stops working.
+func (s *Service) SwitchIdentity(ctx context.Context, token string, contactID int64, c Client) (*Session, string, error) {
+	var out *Session
+	var tok string
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		old, err := s.store.SessionByToken(ctx, hashToken(token))
+		if err != nil || old.Kind != KindCustomer {
+			return errNoSession
+		}
+		a, err := s.store.Account(ctx, old.AccountID)
+		if err != nil {
+			return err
+		}
+		linked := false
+		for _, id := range a.Identities {
+			linked = linked || id.ContactID == contactID
+		}
+		if !linked {
+			return apperr.NotFoundf("identity")
+		}
+		now := s.store.Now()
+		next := *old
+		next.ActiveContactID, next.LastSeenAt = contactID, now
+		var hash []byte
+		if tok, hash, err = newToken(); err != nil {
+			return err
+		}
+		if err := s.store.DeleteSession(ctx, hashToken(token)); err != nil {
+			return err
+		}
+		if err := s.store.CreateSession(ctx, &next, hash, c); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	return out, tok, err
+}

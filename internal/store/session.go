@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"portico/internal/auth"
+)
+
+// CreateSession stores a session under the hash of its token.
+func (db *DB) CreateSession(ctx context.Context, s *auth.Session, tokenHash []byte, c auth.Client) error {
+	id, err := db.insert(ctx, `INSERT INTO sessions (token_hash, kind, portal_id, account_id, active_contact_id, agent_id,
+		client_addr, user_agent, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tokenHash, s.Kind, zeroNull(s.PortalID), zeroNull(s.AccountID), zeroNull(s.ActiveContactID), zeroNull(s.AgentID),
+		truncate(c.Addr, 100), truncate(c.UserAgent, 300), s.CreatedAt, s.LastSeenAt, s.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	s.ID = id
+	return nil
+}
+
+// SessionByToken finds a session by its token's hash.
+func (db *DB) SessionByToken(ctx context.Context, tokenHash []byte) (*auth.Session, error) {
+	var s auth.Session
+	var portalID, accountID, contactID, agentID *int64
+	err := db.queryRow(ctx, `SELECT id, kind, portal_id, account_id, active_contact_id, agent_id, created_at, last_seen_at, expires_at
+		FROM sessions WHERE token_hash = ?`, tokenHash).
+		Scan(&s.ID, &s.Kind, nullInt64{&portalID}, nullInt64{&accountID}, nullInt64{&contactID}, nullInt64{&agentID},
+			timeCol{&s.CreatedAt}, timeCol{&s.LastSeenAt}, timeCol{&s.ExpiresAt})
+	if err != nil {
+		return nil, notFound(err, "session")
+	}
+	s.PortalID, s.AccountID, s.ActiveContactID, s.AgentID = deref(portalID), deref(accountID), deref(contactID), deref(agentID)
+	return &s, nil
+}
+
+// TouchSession records that a session was used.
+func (db *DB) TouchSession(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", at, id)
+	return err
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := db.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
+	return err
+}
+
+// DeleteAccountSessions ends every session of an account, except keep
+// (a token hash, or nil).
+func (db *DB) DeleteAccountSessions(ctx context.Context, accountID int64, keep []byte) error {
+	if keep == nil {
+		keep = []byte{}
+	}
+	_, err := db.exec(ctx, "DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?", accountID, keep)
+	return err
+}
+
+// Hit counts one event in a rate-limit bucket's window and returns the
+// count; the upsert makes concurrent hits from several instances add up.
+func (db *DB) Hit(ctx context.Context, bucket string, window time.Time) (int, error) {
+	var n int
+	err := db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind(`INSERT INTO rate_limits (bucket, window_start, count) VALUES (?, ?, 1)
+		ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`), truncate(bucket, 300), window).Scan(&n)
+	return n, db.dialect.translate(err)
+}
+
+// Hits returns a bucket's count in a window.
+func (db *DB) Hits(ctx context.Context, bucket string, window time.Time) (int, error) {
+	var n int
+	err := db.queryRow(ctx, "SELECT COALESCE(SUM(count), 0) FROM rate_limits WHERE bucket = ? AND window_start = ?", truncate(bucket, 300), window).Scan(&n)
+	return n, err
+}
+
+// DeleteExpired removes sessions, rate-limit windows and used tokens that
+// can no longer matter.
+func (db *DB) DeleteExpired(ctx context.Context, before time.Time) error {
+	for _, q := range []string{
+		"DELETE FROM sessions WHERE expires_at < ?",
+		"DELETE FROM rate_limits WHERE window_start < ?",
+		"DELETE FROM used_tokens WHERE expires_at < ?",
+	} {
+		if _, err := db.exec(ctx, q, before); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func zeroNull(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
