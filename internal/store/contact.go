@@ -70,7 +70,7 @@ func (db *DB) Companies(ctx context.Context, f contact.CompanyFilter) (contact.C
 	var args []any
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(strings.ToLower(q)) + "%"
-		where = append(where, `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(COALESCE(domain, '')) LIKE ? ESCAPE '\')`)
+		where = append(where, `(`+db.dialect.lower("name")+` LIKE ? ESCAPE '\' OR COALESCE(domain, '') LIKE ? ESCAPE '\')`)
 		args = append(args, like, like)
 	}
 	out := contact.CompanyPage{Items: []contact.Company{}}
@@ -144,7 +144,7 @@ func (db *DB) Contacts(ctx context.Context, f contact.ContactFilter) (contact.Co
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(strings.ToLower(q)) + "%"
-		where = append(where, `(LOWER(c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\' OR LOWER(COALESCE(c.email, '')) LIKE ? ESCAPE '\' OR COALESCE(c.phone, '') LIKE ? ESCAPE '\')`)
+		where = append(where, `(`+db.dialect.lower("c.first_name || ' ' || c.last_name")+` LIKE ? ESCAPE '\' OR COALESCE(c.email, '') LIKE ? ESCAPE '\' OR COALESCE(c.phone, '') LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
 	out := contact.ContactPage{Items: []contact.Contact{}}
@@ -257,7 +257,7 @@ func (db *DB) AddAccessGroupMembers(ctx context.Context, groupID int64, contactI
 			res, err := db.exec(ctx, `INSERT INTO access_group_members (group_id, contact_id, added_at) VALUES (?, ?, ?)
 				ON CONFLICT (group_id, contact_id) DO NOTHING`, groupID, cid, now)
 			if errors.Is(err, errForeignKey) {
-				return apperr.InvalidField("contact_ids", "no such contact")
+				return apperr.InvalidField("contact_ids", "no such contact or group")
 			}
 			if err != nil {
 				return err

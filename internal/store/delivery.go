@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 
+	"portico/internal/apperr"
+	"portico/internal/contact"
 	"portico/internal/delivery"
 )
 
@@ -27,6 +30,9 @@ func (db *DB) CreateDelivery(ctx context.Context, d *delivery.Delivery) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
 		d.Kind, d.To, d.Subject, d.Body, d.BodyHTML, payload, nullable(d.TicketID), nullable(d.AgentID), nullable(d.WebhookID),
 		d.IdempotencyKey, d.Status, now, now)
+	if errors.Is(err, errUnique) {
+		return &apperr.Error{Kind: apperr.Conflict, Code: "duplicate_delivery", Message: "this delivery was already queued", Err: err}
+	}
 	return err
 }
 
@@ -36,7 +42,7 @@ func (db *DB) Deliveries(ctx context.Context, f delivery.Filter) (delivery.Page,
 	var args []any
 	if f.To != "" {
 		where = append(where, "recipient = ?")
-		args = append(args, strings.ToLower(strings.TrimSpace(f.To)))
+		args = append(args, recipientKey(f.To))
 	}
 	if f.Kind != "" {
 		where = append(where, "kind = ?")
@@ -82,4 +88,20 @@ func (db *DB) Deliveries(ctx context.Context, f delivery.Filter) (delivery.Page,
 		out.Items = append(out.Items, d)
 	}
 	return out, rows.Err()
+}
+
+// recipientKey is how a recipient typed into a filter is stored: email
+// addresses lower-case, phone numbers in E.164; URLs exactly as given.
+func recipientKey(to string) string {
+	to = strings.TrimSpace(to)
+	switch {
+	case strings.Contains(to, "://"):
+		return to
+	case strings.Contains(to, "@"):
+		return strings.ToLower(to)
+	}
+	if p, ok := contact.NormalizePhone(to); ok {
+		return p
+	}
+	return to
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strconv"
 	"strings"
@@ -31,6 +32,8 @@ type dialect interface {
 	textSearch(q string, internal bool) (string, []any)
 	// skipLocked is appended to a SELECT that claims rows for a worker.
 	skipLocked() string
+	// lower lower-cases a text expression in every script, not only ASCII.
+	lower(expr string) string
 }
 
 // Errors the store returns for constraint violations, wrapped with the
@@ -44,9 +47,24 @@ var (
 
 type sqliteDialect struct{}
 
-func (sqliteDialect) name() string           { return "sqlite" }
-func (sqliteDialect) rebind(q string) string { return q }
-func (sqliteDialect) skipLocked() string     { return "" }
+func init() {
+	// SQLite's LOWER() and LIKE fold ASCII only; fold() folds Ł, Å, Ö….
+	msqlite.MustRegisterDeterministicScalarFunction("fold", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		}
+		return args[0], nil
+	})
+}
+
+func (sqliteDialect) name() string { return "sqlite" }
+
+func (sqliteDialect) lower(expr string) string { return "fold(" + expr + ")" }
+func (sqliteDialect) rebind(q string) string   { return q }
+func (sqliteDialect) skipLocked() string       { return "" }
 func (sqliteDialect) jsonText(col string) string {
 	return "json_extract(" + col + ", ?)"
 }
@@ -77,8 +95,8 @@ func (sqliteDialect) textSearch(q string, internal bool) (string, []any) {
 		pub = ""
 	}
 	if len([]rune(q)) < 3 {
-		like := "%" + escapeLike(q) + "%"
-		return `(t.subject LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.body LIKE ? ESCAPE '\'` +
+		like := "%" + escapeLike(strings.ToLower(q)) + "%"
+		return `(fold(t.subject) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND fold(m.body) LIKE ? ESCAPE '\'` +
 			strings.Replace(pub, "internal", "m.internal", 1) + `))`, []any{like, like}
 	}
 	phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
@@ -88,8 +106,10 @@ func (sqliteDialect) textSearch(q string, internal bool) (string, []any) {
 
 type postgresDialect struct{}
 
-func (postgresDialect) name() string       { return "postgres" }
-func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+func (postgresDialect) name() string { return "postgres" }
+
+func (postgresDialect) lower(expr string) string { return "LOWER(" + expr + ")" }
+func (postgresDialect) skipLocked() string       { return " FOR UPDATE SKIP LOCKED" }
 func (postgresDialect) jsonText(col string) string {
 	return "(" + col + " ->> ?)"
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"portico/internal/apperr"
 	"portico/internal/pipeline"
@@ -64,7 +65,7 @@ func (db *DB) CreatePipeline(ctx context.Context, p *pipeline.Pipeline) error {
 			s.PipelineID = id
 			if s.ID, err = db.insert(ctx, `INSERT INTO stages (pipeline_id, name, state, waiting_for_acceptance, position, created_at)
 				VALUES (?, ?, ?, ?, ?, ?)`, id, s.Name, s.State, s.WaitingForAcceptance, s.Position, now); err != nil {
-				return err
+				return stageConflict(err)
 			}
 		}
 		return db.queryRow(ctx, "SELECT position FROM pipelines WHERE id = ?", id).Scan(&p.Position)
@@ -80,8 +81,17 @@ func (db *DB) InsertStage(ctx context.Context, s *pipeline.Stage) error {
 		id, err := db.insert(ctx, `INSERT INTO stages (pipeline_id, name, state, waiting_for_acceptance, position, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, s.PipelineID, s.Name, s.State, s.WaitingForAcceptance, s.Position, db.Now())
 		s.ID = id
-		return err
+		return stageConflict(err)
 	})
+}
+
+// stageConflict reports a second waiting stage in a pipeline.
+func stageConflict(err error) error {
+	if errors.Is(err, errUnique) {
+		return &apperr.Error{Kind: apperr.Conflict, Code: "waiting_stage_exists",
+			Message: "the pipeline already has a stage waiting for acceptance", Err: err}
+	}
+	return err
 }
 
 const inboxColumns = "id, name, email, created_at"

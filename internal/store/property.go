@@ -39,9 +39,11 @@ func (db *DB) CreatePropertyDefinition(ctx context.Context, d *property.Definiti
 		return err
 	}
 	now := db.Now()
-	id, err := db.insert(ctx, `INSERT INTO property_definitions (name, label, type, options, builtin, portal_visible, position, created_at, updated_at)
-		VALUES (?, ?, ?, ?, FALSE, ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM property_definitions WHERE NOT builtin), ?, ?)`,
-		d.Name, label, d.Type, options, d.PortalVisible, now, now)
+	var id int64
+	err = db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind(`INSERT INTO property_definitions (name, label, type, options, builtin, portal_visible, position, created_at, updated_at)
+		VALUES (?, ?, ?, ?, FALSE, ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM property_definitions WHERE NOT builtin), ?, ?)
+		RETURNING id, position`), d.Name, label, d.Type, options, d.PortalVisible, now, now).Scan(&id, &d.Position)
+	err = db.dialect.translate(err)
 	if errors.Is(err, errUnique) {
 		return &apperr.Error{Kind: apperr.Conflict, Code: "name_taken", Message: "a property with this name exists"}
 	}

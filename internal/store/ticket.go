@@ -143,7 +143,13 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (ticket.Page, error)
 		return out, err
 	}
 
-	col := ticketSortColumns[f.Sort]
+	col, ok := ticketSortColumns[f.Sort]
+	if f.Sort == "" {
+		col, ok = "t.id", true
+	}
+	if !ok {
+		return out, apperr.InvalidField("sort", "must be id, created_at or last_activity_at")
+	}
 	op, dir := "<", "DESC"
 	if f.Asc {
 		op, dir = ">", "ASC"
@@ -307,7 +313,8 @@ func (db *DB) Rating(ctx context.Context, ticketID int64) (*ticket.Rating, error
 func (db *DB) UpsertRating(ctx context.Context, r *ticket.Rating) error {
 	id, err := db.insert(ctx, `INSERT INTO ratings (ticket_id, contact_id, agent_id, score, comment, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (ticket_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, updated_at = excluded.updated_at`,
+		ON CONFLICT (ticket_id) DO UPDATE SET contact_id = excluded.contact_id, agent_id = excluded.agent_id,
+			score = excluded.score, comment = excluded.comment, updated_at = excluded.updated_at`,
 		r.TicketID, nullable(r.ContactID), nullable(r.AgentID), r.Score, r.Comment, r.CreatedAt, r.UpdatedAt)
 	if err != nil {
 		return err
