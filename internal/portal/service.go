@@ -49,7 +49,7 @@ var settingKeys = func() map[string]bool {
 // changed unless everything is valid.
 func (s *Service) Update(ctx context.Context, slug string, patch []byte) (*Settings, error) {
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(patch, &raw); err != nil {
+	if err := json.Unmarshal(patch, &raw); err != nil || raw == nil {
 		return nil, apperr.E(apperr.Malformed, "malformed_json", "the body must be a JSON object")
 	}
 	var out *Settings
@@ -61,23 +61,30 @@ func (s *Service) Update(ctx context.Context, slug string, patch []byte) (*Setti
 		next := *cur
 		v := apperr.Validation{}
 		for _, k := range sortedKeys(raw) {
-			if !settingKeys[k] {
+			switch {
+			case !settingKeys[k]:
 				v.Add(k, "unknown setting")
-				continue
+			case bytes.Contains(raw[k], []byte(`\u0000`)):
+				v.Add(k, "must not contain NUL characters")
+			default:
+				if err := decodeSetting(&next, k, raw[k]); err != nil {
+					v.Add(k, err.Error())
+				}
 			}
-			if err := decodeSetting(&next, k, raw[k]); err != nil {
-				v.Add(k, err.Error())
-			}
-		}
-		if err := v.Err(); err != nil {
-			return err
 		}
 		keepSecrets(&next.SSO, &cur.SSO)
 		refs, err := s.store.References(ctx)
 		if err != nil {
 			return err
 		}
-		if err := Validate(&next, refs); err != nil {
+		// Settings that could not be read keep their current value, so the
+		// check below reports only the other settings' problems.
+		if e := apperr.As(Validate(&next, refs)); e != nil {
+			for field, problem := range e.Fields {
+				v.Add(field, problem)
+			}
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if err := s.store.UpdatePortal(ctx, &next); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -391,18 +392,20 @@ func (s *Service) Update(ctx context.Context, by event.Actor, id int64, in Updat
 			if err := s.applyProperties(ctx, t, in.Properties, v); err != nil {
 				return err
 			}
-			changed = append(changed, "properties")
+			if !reflect.DeepEqual(normalizeJSON(before.Properties), normalizeJSON(t.Properties)) {
+				changed = append(changed, "properties")
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err
 		}
 		now := s.store.Now()
-		t.UpdatedAt = now
 		events := s.changeEvents(&before, t, changed, now)
 		if len(events) == 0 {
-			out = t
+			out = &before
 			return nil
 		}
+		t.UpdatedAt = now
 		if err := s.store.UpdateTicket(ctx, t); err != nil {
 			return err
 		}
@@ -473,6 +476,15 @@ func (s *Service) changeEvents(before, t *Ticket, changed []string, now time.Tim
 	if len(changed) > 0 {
 		out = append(out, &event.Event{Kind: event.TicketUpdated, Data: map[string]any{"fields": changed}})
 	}
+	return out
+}
+
+// normalizeJSON gives values the types a JSON round trip gives them, so
+// that stored and newly set properties compare equal when they are.
+func normalizeJSON(m map[string]any) any {
+	b, _ := json.Marshal(m)
+	var out any
+	json.Unmarshal(b, &out)
 	return out
 }
 

@@ -22,6 +22,7 @@ type op struct {
 	list         bool     // resp is wrapped in the list envelope
 	file         bool     // the response is a file
 	status       int      // success status; 200 by default
+	also         []int    // other success statuses
 }
 
 // apiHandler is an API handler for a signed-in agent; a returned error is
@@ -38,6 +39,9 @@ func (s *Server) api(o op, h apiHandler) {
 	s.ops = append(s.ops, &o)
 	s.handle(o.method+" /api/v1"+o.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := s.authenticate(r)
+		if err == nil {
+			err = checkQuery(r)
+		}
 		if err == nil && o.admin && !a.IsAdmin() {
 			err = apperr.E(apperr.Forbidden, "admin_required", "only admins may do this")
 		}
@@ -125,5 +129,26 @@ func writeList[T any](w http.ResponseWriter, items []T, next string, total int) 
 	writeJSON(w, http.StatusOK, body)
 }
 
-// writeAll writes a complete list.
-func writeAll[T any](w http.ResponseWriter, items []T) { writeList(w, items, "", len(items)) }
+// writeAll writes one page of a short list read whole (agents, pipelines,
+// portals…), with the same limit and cursor as every other list.
+func writeAll[T any](w http.ResponseWriter, r *http.Request, items []T) error {
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	start := 0
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(c, "o"))
+		if err != nil || !strings.HasPrefix(c, "o") || n <= 0 || n > len(items) {
+			return apperr.InvalidField("cursor", "is not a cursor from this list")
+		}
+		start = n
+	}
+	end := min(start+limit, len(items))
+	next := ""
+	if end < len(items) {
+		next = "o" + strconv.Itoa(end)
+	}
+	writeList(w, items[start:end], next, len(items))
+	return nil
+}

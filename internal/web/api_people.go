@@ -14,8 +14,7 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, _ *agent.Age
 	if err != nil {
 		return err
 	}
-	writeAll(w, list)
-	return nil
+	return writeAll(w, r, list)
 }
 
 func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
@@ -220,8 +219,7 @@ func (s *Server) listAccessGroups(w http.ResponseWriter, r *http.Request, _ *age
 	if err != nil {
 		return err
 	}
-	writeAll(w, groups)
-	return nil
+	return writeAll(w, r, groups)
 }
 
 func (s *Server) createAccessGroup(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {

@@ -15,8 +15,7 @@ func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request, _ *agent.
 	if err != nil {
 		return err
 	}
-	writeAll(w, ps)
-	return nil
+	return writeAll(w, r, ps)
 }
 
 func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
@@ -67,8 +66,7 @@ func (s *Server) listInboxes(w http.ResponseWriter, r *http.Request, _ *agent.Ag
 	if err != nil {
 		return err
 	}
-	writeAll(w, list)
-	return nil
+	return writeAll(w, r, list)
 }
 
 func (s *Server) createInbox(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
@@ -89,8 +87,7 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request, _ *agent
 	if err != nil {
 		return err
 	}
-	writeAll(w, defs)
-	return nil
+	return writeAll(w, r, defs)
 }
 
 func (s *Server) createProperty(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
@@ -111,8 +108,7 @@ func (s *Server) listPortals(w http.ResponseWriter, r *http.Request, _ *agent.Ag
 	if err != nil {
 		return err
 	}
-	writeAll(w, ps)
-	return nil
+	return writeAll(w, r, ps)
 }
 
 func (s *Server) getPortal(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {

@@ -104,7 +104,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, _ *agent.A
 	if err != nil {
 		return err
 	}
-	writeAll(w, msgs)
+	writeList(w, msgs, "", len(msgs))
 	return nil
 }
 

@@ -3,10 +3,12 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -80,6 +82,88 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return apperr.E(apperr.Malformed, "malformed_json", "the body holds more than one JSON value")
+	}
+	if field := nulField(reflect.ValueOf(dst), ""); field != "" {
+		return apperr.InvalidField(field, "must not contain NUL characters")
+	}
+	return nil
+}
+
+// nulField names the first string in v holding a NUL character, which no
+// text we keep may contain, or returns "".
+func nulField(v reflect.Value, path string) string {
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulField(v.Elem(), path)
+		}
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			if path == "" {
+				return "body"
+			}
+			return path
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if f.Anonymous {
+				name = ""
+			}
+			p := path
+			if name != "" {
+				p = join(name)
+			}
+			if got := nulField(v.Field(i), p); got != "" {
+				return got
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if got := nulField(v.Index(i), join(strconv.Itoa(i))); got != "" {
+				return got
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			key := fmt.Sprint(iter.Key().Interface())
+			if strings.ContainsRune(key, 0) {
+				return join("key")
+			}
+			if got := nulField(iter.Value(), join(key)); got != "" {
+				return got
+			}
+		}
+	}
+	return ""
+}
+
+// checkQuery refuses query parameters holding NUL characters.
+func checkQuery(r *http.Request) error {
+	for name, values := range r.URL.Query() {
+		for _, v := range values {
+			if strings.ContainsRune(v, 0) || strings.ContainsRune(name, 0) {
+				return apperr.InvalidField(strings.ReplaceAll(name, "\x00", ""), "must not contain NUL characters")
+			}
+		}
 	}
 	return nil
 }

@@ -107,6 +107,13 @@ func (g *schemaGen) operation(o *op) map[string]any {
 		success["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(o.resp))}}
 	}
 	responses[strconv.Itoa(o.status)] = success
+	for _, st := range o.also {
+		alt := map[string]any{"description": http.StatusText(st)}
+		if c, ok := success["content"]; ok {
+			alt["content"] = c
+		}
+		responses[strconv.Itoa(st)] = alt
+	}
 	errRef := map[string]any{"$ref": "#/components/schemas/Error"}
 	errResp := func(desc string) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
@@ -126,6 +133,9 @@ func (g *schemaGen) operation(o *op) map[string]any {
 	}
 	if o.multipart {
 		responses["413"] = errResp("An attachment is over the upload limit")
+	}
+	if o.method != "GET" {
+		responses["409"] = errResp("Conflicts with the current state (a name, login or domain taken, a closed ticket…)")
 	}
 	out["responses"] = responses
 	return out

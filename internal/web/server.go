@@ -20,6 +20,7 @@ import (
 
 	"portico/internal/account"
 	"portico/internal/agent"
+	"portico/internal/apperr"
 	"portico/internal/contact"
 	"portico/internal/delivery"
 	"portico/internal/filestore"
@@ -81,6 +82,9 @@ func New(o Options) (*Server, error) {
 	}
 	s.openapi = doc
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, apperr.E(apperr.Forbidden, "cross_origin", "cross-origin requests that change data are refused"))
+	}))
 	s.handler = s.observe(cop.Handler(s.mux))
 	return s, nil
 }
