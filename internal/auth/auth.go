@@ -138,61 +138,73 @@ func (s *Service) fail(ctx context.Context, now time.Time, buckets map[string]in
 // for portal p and opens a session acting as the account's first identity.
 // Every wrong credential gives the same error, and takes as long.
 func (s *Service) SignInCustomer(ctx context.Context, p *portal.Settings, login, pw string, c Client) (*Session, string, error) {
-	now := s.store.Now()
 	norm, _, ok := account.NormalizeLogin(login)
 	if !ok {
 		norm = login
 	}
-	buckets := map[string]int{"signin:login:" + norm: FailsPerLogin, "signin:addr:" + c.Addr: FailsPerClient}
-	if err := s.checkLimits(ctx, now, buckets); err != nil {
-		return nil, "", err
-	}
-	a, err := s.store.AccountByLogin(ctx, norm)
-	if apperr.Is(err, apperr.NotFound) {
-		password.VerifyAbsent(pw)
-		return nil, "", s.fail(ctx, now, buckets)
-	}
+	var a *account.Account
+	now, err := s.checkPassword(ctx, "signin", norm, pw, c, func() (string, bool, error) {
+		var err error
+		a, err = s.store.AccountByLogin(ctx, norm)
+		if err != nil {
+			return "", false, err
+		}
+		return a.PasswordHash, !a.Locked && len(a.Identities) > 0, nil
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	if !password.Verify(a.PasswordHash, pw) || a.Locked || len(a.Identities) == 0 {
-		return nil, "", s.fail(ctx, now, buckets)
-	}
-	sess := &Session{Kind: KindCustomer, PortalID: p.ID, AccountID: a.ID, ActiveContactID: a.Identities[0].ContactID,
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(CustomerLifetime)}
-	tok, hash, err := newToken()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := s.store.CreateSession(ctx, sess, hash, c); err != nil {
-		return nil, "", err
-	}
-	return sess, tok, nil
+	return s.open(ctx, &Session{Kind: KindCustomer, PortalID: p.ID, AccountID: a.ID, ActiveContactID: a.Identities[0].ContactID,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(CustomerLifetime)}, c)
 }
 
 // SignInAgent checks an agent's email and password and opens a desk session.
 func (s *Service) SignInAgent(ctx context.Context, email, pw string, c Client) (*Session, string, error) {
-	now := s.store.Now()
 	norm, ok := agent.NormalizeEmail(email)
 	if !ok {
 		norm = email
 	}
-	buckets := map[string]int{"desk:login:" + norm: FailsPerLogin, "desk:addr:" + c.Addr: FailsPerClient}
-	if err := s.checkLimits(ctx, now, buckets); err != nil {
-		return nil, "", err
-	}
-	a, err := s.store.AgentByEmail(ctx, norm)
-	if apperr.Is(err, apperr.NotFound) {
-		password.VerifyAbsent(pw)
-		return nil, "", s.fail(ctx, now, buckets)
-	}
+	var a *agent.Agent
+	now, err := s.checkPassword(ctx, "desk", norm, pw, c, func() (string, bool, error) {
+		var err error
+		a, err = s.store.AgentByEmail(ctx, norm)
+		if err != nil {
+			return "", false, err
+		}
+		return a.PasswordHash, !a.Locked, nil
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	if !password.Verify(a.PasswordHash, pw) || a.Locked {
-		return nil, "", s.fail(ctx, now, buckets)
+	return s.open(ctx, &Session{Kind: KindAgent, AgentID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(AgentLifetime)}, c)
+}
+
+// checkPassword is what both sign-ins share: the rate limits per login and
+// per client address, the lookup (find answers NotFound when nobody has the
+// login, and whether a found person may sign in at all) and the password
+// check, which costs the same whether or not the login exists.
+func (s *Service) checkPassword(ctx context.Context, realm, login, pw string, c Client, find func() (hash string, usable bool, err error)) (time.Time, error) {
+	now := s.store.Now()
+	buckets := map[string]int{realm + ":login:" + login: FailsPerLogin, realm + ":addr:" + c.Addr: FailsPerClient}
+	if err := s.checkLimits(ctx, now, buckets); err != nil {
+		return now, err
 	}
-	sess := &Session{Kind: KindAgent, AgentID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(AgentLifetime)}
+	hash, usable, err := find()
+	if apperr.Is(err, apperr.NotFound) {
+		password.VerifyAbsent(pw)
+		return now, s.fail(ctx, now, buckets)
+	}
+	if err != nil {
+		return now, err
+	}
+	if !password.Verify(hash, pw) || !usable {
+		return now, s.fail(ctx, now, buckets)
+	}
+	return now, nil
+}
+
+// open stores a new session and returns it with its token.
+func (s *Service) open(ctx context.Context, sess *Session, c Client) (*Session, string, error) {
 	tok, hash, err := newToken()
 	if err != nil {
 		return nil, "", err

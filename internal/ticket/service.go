@@ -506,46 +506,35 @@ type NewMessage struct {
 
 // AddAgentMessage adds an agent's public reply or internal note.
 func (s *Service) AddAgentMessage(ctx context.Context, agentID int64, channel string, ticketID int64, in NewMessage) (*Message, error) {
-	body := strings.TrimSpace(in.Body)
-	v := apperr.Validation{}
-	checkText(v, "body", body, MaxBody, len(in.Attachments) == 0)
 	if in.Internal && in.Resolution {
-		v.Add("resolution", "an internal note cannot be the resolution")
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, apperr.InvalidField("resolution", "an internal note cannot be the resolution")
 	}
 	aid := agentID
-	m := &Message{TicketID: ticketID, Author: Author{Type: AuthorAgent, ID: &aid}, Body: body, Internal: in.Internal,
-		Resolution: in.Resolution, Channel: channel, Attachments: in.Attachments}
-	by := event.Actor{Type: event.ActorAgent, ID: agentID}
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.store.Ticket(ctx, ticketID)
-		if err != nil {
-			return err
-		}
-		return s.addMessage(ctx, by, t, m, true)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
+	m := &Message{TicketID: ticketID, Author: Author{Type: AuthorAgent, ID: &aid}, Internal: in.Internal,
+		Resolution: in.Resolution, Channel: channel}
+	return s.post(ctx, event.Actor{Type: event.ActorAgent, ID: agentID}, m, in)
 }
 
 // AddContactMessage adds a customer's public message to a ticket. Callers
 // decide first whether the contact may see the ticket.
 func (s *Service) AddContactMessage(ctx context.Context, contactID int64, channel string, ticketID int64, in NewMessage) (*Message, error) {
-	body := strings.TrimSpace(in.Body)
+	cid := contactID
+	m := &Message{TicketID: ticketID, Author: Author{Type: AuthorContact, ID: &cid}, Channel: channel}
+	return s.post(ctx, event.Actor{Type: event.ActorContact, ID: contactID}, m, in)
+}
+
+// post checks a message's text and stores m, with in's body and files, on
+// its ticket.
+func (s *Service) post(ctx context.Context, by event.Actor, m *Message, in NewMessage) (*Message, error) {
+	m.Body = strings.TrimSpace(in.Body)
+	m.Attachments = in.Attachments
 	v := apperr.Validation{}
-	checkText(v, "body", body, MaxBody, len(in.Attachments) == 0)
+	checkText(v, "body", m.Body, MaxBody, len(in.Attachments) == 0)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	cid := contactID
-	m := &Message{TicketID: ticketID, Author: Author{Type: AuthorContact, ID: &cid}, Body: body, Channel: channel, Attachments: in.Attachments}
-	by := event.Actor{Type: event.ActorContact, ID: contactID}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.store.Ticket(ctx, ticketID)
+		t, err := s.store.Ticket(ctx, m.TicketID)
 		if err != nil {
 			return err
 		}
