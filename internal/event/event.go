@@ -7,6 +7,7 @@ import "time"
 // Kinds of event.
 const (
 	TicketCreated      = "ticket.created"
+	TicketSubmitted    = "ticket.submitted" // a draft was sent
 	TicketUpdated      = "ticket.updated"
 	TicketStageChanged = "ticket.stage_changed"
 	TicketClosed       = "ticket.closed"

@@ -206,4 +206,5 @@ type Store interface {
 	Rating(ctx context.Context, ticketID int64) (*Rating, error)
 	CreateEvent(ctx context.Context, e *event.Event) error
 	Events(ctx context.Context, f EventFilter) (EventPage, error)
+	CustomerStore
 }

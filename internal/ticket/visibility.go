@@ -22,7 +22,14 @@ type Scope struct {
 	// CompanyID is the primary company whose tickets are visible, or 0 when
 	// the portal's permission is "own" or the contact has no company.
 	CompanyID int64
-	Filters   []portal.Filter
+	// Filters are the portal's visibility filters; a ticket must match
+	// all of them. "in" matches a ticket whose property has one of the
+	// values (for a multi-select, one of its options); "not_in" matches
+	// every other ticket, including those without the property. Values
+	// compare alike when they read the same as text ("3" and 3, "true"
+	// and true), and numbers compare as numbers. A filter on a date or
+	// with an unknown operator matches nothing.
+	Filters []portal.Filter
 }
 
 // VisibleTo returns the scope of the contact with the given primary company

@@ -1,0 +1,612 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"portico/internal/apperr"
+	"portico/internal/portal"
+	"portico/internal/property"
+	"portico/internal/ticket"
+)
+
+var _ ticket.CustomerStore = (*DB)(nil)
+
+// scopeCond is ticket.Scope as one SQL condition on tickets aliased t. It
+// is the only translation of the customer visibility rule; every customer
+// read in this file is limited by it.
+func (db *DB) scopeCond(sc ticket.Scope) (string, []any) {
+	if sc.ContactID <= 0 {
+		return "1 = 0", nil
+	}
+	var b strings.Builder
+	args := []any{sc.ContactID, sc.ContactID}
+	b.WriteString("(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_shares sh WHERE sh.ticket_id = t.id AND sh.contact_id = ?)")
+	if sc.CompanyID != 0 {
+		b.WriteString(" OR t.company_id = ?")
+		args = append(args, sc.CompanyID)
+	}
+	b.WriteString(") AND (NOT t.draft OR t.requester_id = ?)")
+	args = append(args, sc.ContactID)
+	for _, f := range sc.Filters {
+		cond, a := db.filterCond(f)
+		b.WriteString(" AND " + cond)
+		args = append(args, a...)
+	}
+	return "(" + b.String() + ")", args
+}
+
+// Kinds of ticket field a filter can compare.
+const (
+	fieldInt    = iota // an id column, compared with integer values
+	fieldText          // a text column, compared with text values
+	fieldLookup        // an id column whose row is found by id or by a text column
+	fieldNone          // a field filters cannot compare (dates)
+)
+
+// filterField is a built-in ticket field as filters see it.
+type filterField struct {
+	kind     int
+	col      string // the column of t
+	nullable bool
+	table    string // fieldLookup: the table t.col points at
+	match    string // fieldLookup: its text column matched against text values
+	byID     bool   // fieldLookup: integer values match its id
+}
+
+// filterFields are the built-in fields filters compare with columns; any
+// other name is a custom property, read from t.properties.
+var filterFields = map[string]filterField{
+	"id":               {kind: fieldInt, col: "t.id"},
+	"pipeline_id":      {kind: fieldInt, col: "t.pipeline_id"},
+	"stage_id":         {kind: fieldInt, col: "t.stage_id"},
+	"inbox_id":         {kind: fieldInt, col: "t.inbox_id"},
+	"requester":        {kind: fieldInt, col: "t.requester_id"},
+	"requester_id":     {kind: fieldInt, col: "t.requester_id"},
+	"company":          {kind: fieldInt, col: "t.company_id", nullable: true},
+	"company_id":       {kind: fieldInt, col: "t.company_id", nullable: true},
+	"owner":            {kind: fieldInt, col: "t.owner_id", nullable: true},
+	"owner_id":         {kind: fieldInt, col: "t.owner_id", nullable: true},
+	"subject":          {kind: fieldText, col: "t.subject"},
+	"priority":         {kind: fieldText, col: "t.priority", nullable: true},
+	"source":           {kind: fieldText, col: "t.source"},
+	"reply_channel":    {kind: fieldText, col: "t.reply_channel"},
+	"status":           {kind: fieldLookup, col: "t.stage_id", table: "stages", match: "state"},
+	"stage":            {kind: fieldLookup, col: "t.stage_id", table: "stages", match: "name", byID: true},
+	"pipeline":         {kind: fieldLookup, col: "t.pipeline_id", table: "pipelines", match: "name", byID: true},
+	"inbox":            {kind: fieldLookup, col: "t.inbox_id", table: "inboxes", match: "name", byID: true},
+	"created_at":       {kind: fieldNone},
+	"last_activity_at": {kind: fieldNone},
+	"closed_at":        {kind: fieldNone},
+}
+
+// filterValues are a filter's values in every form they may be compared
+// in. A value matches a stored value of another JSON type when both read
+// the same as text: "3" matches 3, "true" matches true, and back. Numbers
+// compare as numbers, so 3 matches 3.0 on both engines.
+type filterValues struct {
+	strs  []string
+	nums  []float64
+	ints  []int64
+	bools []bool
+}
+
+func valuesOf(vals []any) filterValues {
+	var v filterValues
+	addNum := func(f float64) {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return
+		}
+		v.nums = append(v.nums, f)
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			v.ints = append(v.ints, int64(f))
+		}
+	}
+	for _, x := range vals {
+		switch x := x.(type) {
+		case string:
+			v.strs = append(v.strs, x)
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				addNum(f)
+			}
+			if x == "true" || x == "false" {
+				v.bools = append(v.bools, x == "true")
+			}
+		case float64:
+			addNum(x)
+			v.strs = append(v.strs, strconv.FormatFloat(x, 'f', -1, 64))
+		case int:
+			addNum(float64(x))
+			v.strs = append(v.strs, strconv.Itoa(x))
+		case int64:
+			addNum(float64(x))
+			v.strs = append(v.strs, strconv.FormatInt(x, 10))
+		case bool:
+			v.bools = append(v.bools, x)
+			v.strs = append(v.strs, strconv.FormatBool(x))
+		}
+	}
+	return v
+}
+
+// inList is "expr IN (?, …)" over vals, or a condition that is never
+// true when vals is empty.
+func inList[T any](expr string, vals []T) (string, []any) {
+	if len(vals) == 0 {
+		return "1 = 0", nil
+	}
+	args := make([]any, len(vals))
+	for i, x := range vals {
+		args[i] = x
+	}
+	return expr + " IN (" + placeholders(len(vals)) + ")", args
+}
+
+// filterCond is one portal filter as a condition on t.
+//
+// "in" admits a ticket whose field has one of the values; for a
+// multi-select property, one of its options is enough. "not_in" admits
+// every other ticket, including those where the field is empty or the
+// property missing: "not in {internal}" still shows tickets that carry
+// no such mark. A filter on a field that cannot be compared (a date) or
+// with an unknown operator admits nothing, since showing too little is
+// safe and showing too much is not.
+func (db *DB) filterCond(f portal.Filter) (string, []any) {
+	if f.Op != portal.OpIn && f.Op != portal.OpNotIn {
+		return "1 = 0", nil
+	}
+	v := valuesOf(f.Values)
+	var match string
+	var args []any
+	nullable := ""
+	field, builtin := filterFields[f.Property]
+	switch {
+	case !builtin:
+		match, args = db.propertyMatch(f.Property, v)
+	case field.kind == fieldNone:
+		return "1 = 0", nil
+	case field.kind == fieldInt:
+		match, args = inList(field.col, v.ints)
+	case field.kind == fieldText:
+		match, args = inList(field.col, v.strs)
+	case field.kind == fieldLookup:
+		var ors []string
+		if field.byID && len(v.ints) > 0 {
+			c, a := inList("id", v.ints)
+			ors, args = append(ors, c), append(args, a...)
+		}
+		if len(v.strs) > 0 {
+			c, a := inList(field.match, v.strs)
+			ors, args = append(ors, c), append(args, a...)
+		}
+		if len(ors) == 0 {
+			match = "1 = 0"
+		} else {
+			match = field.col + " IN (SELECT id FROM " + field.table + " WHERE " + strings.Join(ors, " OR ") + ")"
+		}
+	}
+	if builtin && field.nullable {
+		nullable = field.col + " IS NULL OR "
+	}
+	if f.Op == portal.OpIn {
+		return "(" + match + ")", args
+	}
+	return "(" + nullable + "NOT (" + match + "))", args
+}
+
+// propertyMatch is "the custom property name has one of the values": a
+// single value, or any option of a multi-select. A missing property never
+// matches. Values compare by JSON type as filterValues describes, the same
+// way on both engines.
+func (db *DB) propertyMatch(name string, v filterValues) (string, []any) {
+	if db.Engine() == "postgres" {
+		var vals []any
+		for _, s := range v.strs {
+			b, _ := json.Marshal(s)
+			vals = append(vals, string(b))
+		}
+		for _, f := range v.nums {
+			b, _ := json.Marshal(f)
+			vals = append(vals, string(b))
+		}
+		for _, x := range v.bools {
+			vals = append(vals, strconv.FormatBool(x))
+		}
+		if len(vals) == 0 {
+			return "1 = 0", nil
+		}
+		// jsonb equality is typed: '"3"' is not '3', and 3 = 3.0.
+		args := []any{name, name, name}
+		args = append(args, vals...)
+		return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(t.properties -> ?) WHEN 'array'
+			THEN t.properties -> ? ELSE jsonb_build_array(t.properties -> ?) END) e(v)
+			WHERE e.v IN (` + strings.TrimSuffix(strings.Repeat("?::jsonb, ", len(vals)), ", ") + `))`, args
+	}
+	var ors []string
+	args := []any{db.dialect.jsonKeyArg(name)}
+	if len(v.strs) > 0 {
+		c, a := inList("e.value", v.strs)
+		ors, args = append(ors, "(e.type = 'text' AND "+c+")"), append(args, a...)
+	}
+	if len(v.nums) > 0 {
+		c, a := inList("e.value", v.nums)
+		ors, args = append(ors, "(e.type IN ('integer', 'real') AND "+c+")"), append(args, a...)
+	}
+	for _, b := range v.bools {
+		ors = append(ors, "e.type = '"+strconv.FormatBool(b)+"'")
+	}
+	if len(ors) == 0 {
+		return "1 = 0", nil
+	}
+	// json_each walks an array's elements, or yields a lone value once.
+	return "EXISTS (SELECT 1 FROM json_each(t.properties, ?) e WHERE " + strings.Join(ors, " OR ") + ")", args
+}
+
+// lockTicket is appended to a SELECT of tickets t that a transaction is
+// about to change, so that two customers' writes do not overwrite each
+// other on PostgreSQL; SQLite serializes writers anyway.
+func (db *DB) lockTicket(ctx context.Context) string {
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx && db.Engine() == "postgres" {
+		return " FOR UPDATE OF t"
+	}
+	return ""
+}
+
+// ScopedTicket returns a ticket in the customer's scope; one outside it is
+// NotFound, exactly like one that does not exist. Inside a transaction the
+// ticket is locked for the change that follows.
+func (db *DB) ScopedTicket(ctx context.Context, sc ticket.Scope, id int64) (*ticket.Ticket, error) {
+	cond, args := db.scopeCond(sc)
+	var t ticket.Ticket
+	err := scanTicket(db.queryRow(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE t.id = ? AND "+cond+db.lockTicket(ctx),
+		append([]any{id}, args...)...), &t)
+	if err != nil {
+		return nil, notFound(err, "ticket")
+	}
+	return &t, nil
+}
+
+// ShareTicket shares a ticket with contacts; sharing twice changes nothing.
+func (db *DB) ShareTicket(ctx context.Context, ticketID, sharedBy int64, contactIDs []int64) error {
+	now := db.Now()
+	for _, c := range contactIDs {
+		if _, err := db.exec(ctx, `INSERT INTO ticket_shares (ticket_id, contact_id, shared_by, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (ticket_id, contact_id) DO NOTHING`, ticketID, c, sharedBy, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// customerColumns are what a customer's list shows of a ticket.
+const customerColumns = `t.id, t.subject, s.state, t.stage_id, s.name, t.pipeline_id, p.name, t.inbox_id, t.requester_id,
+	rq.first_name, rq.last_name, t.company_id, co.name, t.owner_id, ag.name, ag.alias, t.priority, t.reply_channel, t.draft,
+	t.properties, t.created_at, t.last_activity_at, t.closed_at`
+
+const customerFrom = `tickets t JOIN stages s ON s.id = t.stage_id JOIN pipelines p ON p.id = t.pipeline_id
+	JOIN contacts rq ON rq.id = t.requester_id LEFT JOIN companies co ON co.id = t.company_id
+	LEFT JOIN agents ag ON ag.id = t.owner_id`
+
+func scanCustomerTicket(row interface{ Scan(...any) error }, ct *ticket.CustomerTicket) error {
+	var first, last string
+	var company, ownerName, ownerAlias, priority *string
+	var ownerID *int64
+	err := row.Scan(&ct.ID, &ct.Subject, &ct.Status, &ct.StageID, &ct.StageName, &ct.PipelineID, &ct.PipelineName, &ct.InboxID,
+		&ct.RequesterID, &first, &last, nullInt64{&ct.CompanyID}, nullString{&company}, nullInt64{&ownerID},
+		nullString{&ownerName}, nullString{&ownerAlias}, nullString{&priority}, &ct.ReplyChannel, &ct.Draft,
+		jsonCol{&ct.Properties}, timeCol{&ct.CreatedAt}, timeCol{&ct.LastActivityAt}, nullTime{&ct.ClosedAt})
+	if err != nil {
+		return err
+	}
+	ct.RequesterName = strings.TrimSpace(first + " " + last)
+	if company != nil {
+		ct.CompanyName = *company
+	}
+	if ownerID != nil && ownerName != nil {
+		alias := ""
+		if ownerAlias != nil {
+			alias = *ownerAlias
+		}
+		ct.Owner = ticket.NewOwner(*ownerName, alias)
+	}
+	if priority != nil {
+		ct.Priority = ticket.Priority(*priority)
+	}
+	if ct.Properties == nil {
+		ct.Properties = map[string]any{}
+	}
+	return nil
+}
+
+// customerWhere is the condition of a customer's view: the scope, the
+// view and the filters, in that order.
+func (db *DB) customerWhere(f ticket.CustomerFilter) ([]string, []any, error) {
+	cond, args := db.scopeCond(f.Scope)
+	where := []string{cond}
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	me := f.Scope.ContactID
+	switch f.View {
+	case ticket.ViewMine:
+		add("t.requester_id = ? AND NOT t.draft", me)
+	case ticket.ViewShared:
+		add("EXISTS (SELECT 1 FROM ticket_shares vs WHERE vs.ticket_id = t.id AND vs.contact_id = ?) AND NOT t.draft", me)
+	case ticket.ViewOrganization:
+		if f.Scope.CompanyID == 0 {
+			add("1 = 0")
+		} else {
+			add("t.company_id = ? AND NOT t.draft", f.Scope.CompanyID)
+		}
+	case ticket.ViewAll, "":
+		add("NOT t.draft")
+	case ticket.ViewDrafts:
+		add("t.draft AND t.requester_id = ?", me)
+	default:
+		return nil, nil, apperr.InvalidField("view", "must be mine, shared, organization, all or drafts")
+	}
+	if f.Status != "" {
+		add("s.state = ?", f.Status)
+	}
+	if f.StageID != 0 {
+		add("t.stage_id = ?", f.StageID)
+	}
+	if f.PipelineID != 0 {
+		add("t.pipeline_id = ?", f.PipelineID)
+	}
+	for _, r := range []struct {
+		col      string
+		from, to *time.Time
+	}{{"t.created_at", f.CreatedFrom, f.CreatedTo}, {"t.last_activity_at", f.ActivityFrom, f.ActivityTo},
+		{"t.closed_at", f.ClosedFrom, f.ClosedTo}} {
+		if r.from != nil {
+			add(r.col+" >= ?", r.from.UTC())
+		}
+		if r.to != nil {
+			add(r.col+" < ?", r.to.UTC())
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Properties)) {
+		cond, a := db.filterCond(portal.Filter{Property: name, Op: portal.OpIn, Values: []any{f.Properties[name]}})
+		add(cond, a...)
+	}
+	if f.Q != "" {
+		cond, a := db.dialect.textSearch(f.Q, false)
+		add(cond, a...)
+	}
+	if f.InQueue {
+		add("s.waiting_for_acceptance")
+	}
+	if f.WaitingOnCustomer {
+		add(`s.state = 'open' AND (SELECT m.author_type FROM messages m WHERE m.ticket_id = t.id AND NOT m.internal
+			AND m.author_type <> 'system' ORDER BY m.id DESC LIMIT 1) = 'agent'`)
+	}
+	if f.RatedByMe {
+		add("EXISTS (SELECT 1 FROM ratings vr WHERE vr.ticket_id = t.id AND vr.contact_id = ?)", me)
+	}
+	return where, args, nil
+}
+
+// sortText is a text sort key that orders the same on both engines:
+// lower-cased, then by code point.
+func (db *DB) sortText(expr string) string {
+	if db.Engine() == "postgres" {
+		return "LOWER(" + expr + `) COLLATE "C"`
+	}
+	return "fold(" + expr + ")"
+}
+
+// customerOrder is the ORDER BY of a customer's list. Empty values sort
+// last in either direction, and ties fall to the id.
+func (db *DB) customerOrder(f ticket.CustomerFilter) (string, []any) {
+	var expr string
+	var args []any
+	switch f.Sort {
+	case ticket.SortID:
+	case ticket.SortLastActivity, "":
+		expr = "t.last_activity_at"
+	case ticket.SortCreated:
+		expr = "t.created_at"
+	case "closed_at":
+		expr = "t.closed_at"
+	case "subject":
+		expr = db.sortText("t.subject")
+	case "requester":
+		expr = db.sortText("rq.first_name || ' ' || rq.last_name")
+	case "company":
+		expr = db.sortText("co.name")
+	case "owner":
+		expr = db.sortText("ag.name")
+	case "stage":
+		expr = db.sortText("s.name")
+	case "pipeline":
+		expr = db.sortText("p.name")
+	case "status":
+		expr = "s.state"
+	case "reply_channel":
+		expr = "t.reply_channel"
+	case "priority":
+		var b strings.Builder
+		b.WriteString("CASE t.priority")
+		for i, p := range ticket.Priorities {
+			fmt.Fprintf(&b, " WHEN '%s' THEN %d", p, i)
+		}
+		expr = b.String() + " END"
+	default:
+		expr, args = db.propertySort(f.Sort, f.SortType)
+	}
+	dir := " DESC"
+	if f.Asc {
+		dir = " ASC"
+	}
+	if expr == "" {
+		return "t.id" + dir, nil
+	}
+	return "(" + expr + ") IS NULL, " + expr + dir + ", t.id" + dir, append(slices.Clone(args), args...)
+}
+
+// propertySort is the sort key of a custom property: numbers and
+// checkboxes by value, everything else as text.
+func (db *DB) propertySort(name, typ string) (string, []any) {
+	pg := db.Engine() == "postgres"
+	switch {
+	case pg && typ == property.Number:
+		return "CASE WHEN jsonb_typeof(t.properties -> ?) = 'number' THEN (t.properties ->> ?)::numeric END", []any{name, name}
+	case pg && typ == property.Checkbox:
+		return "CASE WHEN jsonb_typeof(t.properties -> ?) = 'boolean' THEN (t.properties ->> ?)::boolean END", []any{name, name}
+	case typ == property.Number || typ == property.Checkbox:
+		return db.dialect.jsonText("t.properties"), []any{db.dialect.jsonKeyArg(name)}
+	}
+	return db.sortText(db.dialect.jsonText("t.properties")), []any{db.dialect.jsonKeyArg(name)}
+}
+
+// offsetCursor is a position in a customer's list: the rows before it. A
+// customer's list is short enough for an offset, and any column sorts it.
+func offsetCursor(n int) string { return cursor{Key: "offset", ID: int64(n)}.String() }
+
+func parseOffset(s string) (int, error) {
+	c, err := parseCursor(s)
+	if err != nil || c == nil {
+		return 0, err
+	}
+	if k, _ := c.Key.(string); k != "offset" || c.ID > 1_000_000 {
+		return 0, apperr.InvalidField("cursor", "is not a cursor from this list")
+	}
+	return int(c.ID), nil
+}
+
+// customerSelect is the query of a customer's view and its arguments.
+func (db *DB) customerSelect(f ticket.CustomerFilter) (string, []any, error) {
+	where, args, err := db.customerWhere(f)
+	if err != nil {
+		return "", nil, err
+	}
+	order, oargs := db.customerOrder(f)
+	return "SELECT " + customerColumns + " FROM " + customerFrom + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order,
+		append(args, oargs...), nil
+}
+
+// CustomerTickets reads one page of a customer's view, with the number of
+// tickets in the whole view.
+func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (ticket.CustomerPage, error) {
+	out := ticket.CustomerPage{Items: []ticket.CustomerTicket{}}
+	st, err := db.CustomerStats(ctx, f)
+	if err != nil {
+		return out, err
+	}
+	out.Total = st.Count
+	offset, err := parseOffset(f.Cursor)
+	if err != nil {
+		return out, err
+	}
+	q, args, err := db.customerSelect(f)
+	if err != nil {
+		return out, err
+	}
+	limit := pageLimit(f.Limit)
+	rows, err := db.query(ctx, q+" LIMIT ? OFFSET ?", append(args, limit+1, offset)...)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if len(out.Items) == limit {
+			out.NextCursor = offsetCursor(offset + limit)
+			break
+		}
+		var ct ticket.CustomerTicket
+		if err := scanCustomerTicket(rows, &ct); err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, ct)
+	}
+	return out, rows.Err()
+}
+
+// EachCustomerTicket streams a customer's whole view to fn, row by row.
+func (db *DB) EachCustomerTicket(ctx context.Context, f ticket.CustomerFilter, fn func(ticket.CustomerTicket) error) error {
+	q, args, err := db.customerSelect(f)
+	if err != nil {
+		return err
+	}
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ct ticket.CustomerTicket
+		if err := scanCustomerTicket(rows, &ct); err != nil {
+			return err
+		}
+		if err := fn(ct); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CustomerStats counts a customer's view and averages the ratings the
+// scope's contact gave on it.
+func (db *DB) CustomerStats(ctx context.Context, f ticket.CustomerFilter) (ticket.CustomerStats, error) {
+	var out ticket.CustomerStats
+	where, args, err := db.customerWhere(f)
+	if err != nil {
+		return out, err
+	}
+	var avg sql.NullFloat64
+	err = db.queryRow(ctx, `SELECT COUNT(*), CAST(AVG(r.score) AS DOUBLE PRECISION) FROM `+customerFrom+`
+		LEFT JOIN ratings r ON r.ticket_id = t.id AND r.contact_id = ? WHERE `+strings.Join(where, " AND "),
+		append([]any{f.Scope.ContactID}, args...)...).Scan(&out.Count, &avg)
+	if avg.Valid {
+		out.AverageScore = &avg.Float64
+	}
+	return out, err
+}
+
+// CustomerTicket returns one ticket of the customer's scope as the list
+// shows it; one outside the scope is NotFound.
+func (db *DB) CustomerTicket(ctx context.Context, sc ticket.Scope, id int64) (*ticket.CustomerTicket, error) {
+	cond, args := db.scopeCond(sc)
+	var ct ticket.CustomerTicket
+	err := scanCustomerTicket(db.queryRow(ctx, "SELECT "+customerColumns+" FROM "+customerFrom+" WHERE t.id = ? AND "+cond,
+		append([]any{id}, args...)...), &ct)
+	if err != nil {
+		return nil, notFound(err, "ticket")
+	}
+	return &ct, nil
+}
+
+// ScopedAttachment returns an attachment of a public message on a ticket
+// in the scope; any other is NotFound.
+func (db *DB) ScopedAttachment(ctx context.Context, sc ticket.Scope, id int64) (*ticket.Attachment, error) {
+	cond, args := db.scopeCond(sc)
+	var a ticket.Attachment
+	err := scanAttachment(db.queryRow(ctx, `SELECT a.id, a.ticket_id, a.message_id, a.blob_key, a.filename, a.content_type, a.size,
+		a.sha256, a.created_at FROM attachments a JOIN messages m ON m.id = a.message_id AND m.ticket_id = a.ticket_id
+		JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ? AND NOT m.internal AND `+cond, append([]any{id}, args...)...), &a)
+	if err != nil {
+		return nil, notFound(err, "attachment")
+	}
+	return &a, nil
+}
+
+// QueueFigures counts the sent tickets in t's stage, inbox and pipeline,
+// and those ahead of t: in the stage since earlier, or since the same
+// time with a lower id.
+func (db *DB) QueueFigures(ctx context.Context, t *ticket.Ticket) (waiting, ahead int, err error) {
+	at := t.StageEnteredAt.UTC()
+	err = db.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN q.stage_entered_at < ? OR (q.stage_entered_at = ? AND q.id < ?)
+		THEN 1 ELSE 0 END), 0) FROM tickets q WHERE q.stage_id = ? AND q.inbox_id = ? AND q.pipeline_id = ? AND NOT q.draft`,
+		at, at, t.ID, t.StageID, t.InboxID, t.PipelineID).Scan(&waiting, &ahead)
+	return waiting, ahead, err
+}
