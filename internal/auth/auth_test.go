@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,22 +15,9 @@ import (
 	"portico/internal/store/storetest"
 )
 
-// clock is a time source tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type fixture struct {
 	db        *store.DB
-	clock     *clock
+	clock     *storetest.Clock
 	auth      *auth.Service
 	annaA     int64 // Anna at company A
 	annaB     int64 // the same person at company B
@@ -41,8 +27,8 @@ type fixture struct {
 func setup(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	db = db.WithClock(c.now)
+	c := storetest.NewClock()
+	db = db.WithClock(c.Now)
 	contacts := contact.NewService(db)
 	accounts := account.NewService(db, func() string { return "http://portico.test" })
 	name := func(s string) *string { return &s }
@@ -148,7 +134,7 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("after %d failures: %v, want rate limited with a retry time", auth.FailsPerLogin, err)
 		}
 		// The window passes and the owner gets in again.
-		f.clock.add(auth.FailWindow)
+		f.clock.Add(auth.FailWindow)
 		if _, _, err := f.auth.SignInCustomer(ctx, p, "anna@example.com", "anna-password", auth.Client{Addr: "203.0.113.5"}); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
@@ -175,7 +161,7 @@ func TestSessionLifetime(t *testing.T) {
 		}
 		// Used within the idle timeout, the session lives on.
 		for i := 0; i < 3; i++ {
-			f.clock.add(idle - time.Minute)
+			f.clock.Add(idle - time.Minute)
 			if _, err := f.auth.Session(ctx, tok, auth.KindCustomer, idle); err != nil {
 				t.Fatalf("use %d within the idle timeout: %v", i, err)
 			}
@@ -183,7 +169,7 @@ func TestSessionLifetime(t *testing.T) {
 		if _, err := f.auth.Session(ctx, tok, auth.KindAgent, idle); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("a customer session served as an agent's: %v", err)
 		}
-		f.clock.add(idle)
+		f.clock.Add(idle)
 		if _, err := f.auth.Session(ctx, tok, auth.KindCustomer, idle); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("idle session still valid: %v", err)
 		}
@@ -191,12 +177,12 @@ func TestSessionLifetime(t *testing.T) {
 		// The absolute lifetime ends even a busy session.
 		_, tok, _ = f.auth.SignInCustomer(ctx, p, "anna@example.com", "anna-password", cl)
 		for elapsed := time.Duration(0); elapsed < auth.CustomerLifetime-idle; elapsed += idle / 2 {
-			f.clock.add(idle / 2)
+			f.clock.Add(idle / 2)
 			if _, err := f.auth.Session(ctx, tok, auth.KindCustomer, idle); err != nil {
 				t.Fatalf("busy session ended early after %v: %v", elapsed, err)
 			}
 		}
-		f.clock.add(idle)
+		f.clock.Add(idle)
 		if _, err := f.auth.Session(ctx, tok, auth.KindCustomer, idle); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("session outlived its lifetime: %v", err)
 		}

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,28 +102,10 @@ func TestWithClock(t *testing.T) {
 	})
 }
 
-// clock is a settable time source for stores under test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' settable time source.
+type clock = storetest.Clock
 
-func newClock() *clock {
-	return &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
+func newClock() *clock { return storetest.NewClock() }
 
 // rawDB is a second, plain connection to a store's database, for setting
 // up states the store has no method for (a revoked key, a second portal)

@@ -237,7 +237,6 @@ func visibleProperties(props map[string]any, defs []property.Definition) map[str
 
 // CustomerTickets lists the tickets of a customer's view (SPEC P7, P8).
 func (s *Service) CustomerTickets(ctx context.Context, f CustomerFilter) (CustomerPage, error) {
-	cs := s.store
 	defs, err := s.store.PropertyDefinitions(ctx)
 	if err != nil {
 		return CustomerPage{}, err
@@ -245,7 +244,7 @@ func (s *Service) CustomerTickets(ctx context.Context, f CustomerFilter) (Custom
 	if err := checkCustomerFilter(&f, defs); err != nil {
 		return CustomerPage{}, err
 	}
-	page, err := cs.CustomerTickets(ctx, f)
+	page, err := s.store.CustomerTickets(ctx, f)
 	if err != nil {
 		return CustomerPage{}, err
 	}
@@ -258,7 +257,6 @@ func (s *Service) CustomerTickets(ctx context.Context, f CustomerFilter) (Custom
 // ExportRows streams every ticket of a customer's view, in the list's
 // order, ignoring Limit and Cursor (SPEC P20).
 func (s *Service) ExportRows(ctx context.Context, f CustomerFilter, fn func(CustomerTicket) error) error {
-	cs := s.store
 	defs, err := s.store.PropertyDefinitions(ctx)
 	if err != nil {
 		return err
@@ -267,7 +265,7 @@ func (s *Service) ExportRows(ctx context.Context, f CustomerFilter, fn func(Cust
 		return err
 	}
 	f.Limit, f.Cursor = 0, ""
-	return cs.EachCustomerTicket(ctx, f, func(t CustomerTicket) error {
+	return s.store.EachCustomerTicket(ctx, f, func(t CustomerTicket) error {
 		t.Properties = visibleProperties(t.Properties, defs)
 		return fn(t)
 	})
@@ -277,8 +275,7 @@ func (s *Service) ExportRows(ctx context.Context, f CustomerFilter, fn func(Cust
 // messages only, with their attachments, and the queue figures while the
 // ticket waits for acceptance. A ticket outside the scope is NotFound.
 func (s *Service) CustomerTicket(ctx context.Context, sc Scope, id int64) (*CustomerDetail, error) {
-	cs := s.store
-	t, err := cs.CustomerTicket(ctx, sc, id)
+	t, err := s.store.CustomerTicket(ctx, sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +288,7 @@ func (s *Service) CustomerTicket(ctx context.Context, sc Scope, id int64) (*Cust
 	if out.Messages, err = s.store.Messages(ctx, t.ID, false); err != nil {
 		return nil, err
 	}
-	if out.Queue, err = s.queue(ctx, cs, t); err != nil {
+	if out.Queue, err = s.queue(ctx, t); err != nil {
 		return nil, err
 	}
 	out.Rating, err = s.store.Rating(ctx, t.ID)
@@ -303,7 +300,7 @@ func (s *Service) CustomerTicket(ctx context.Context, sc Scope, id int64) (*Cust
 
 // queue places a ticket waiting for acceptance: first come, first served
 // within its inbox and pipeline, by the time it entered the stage.
-func (s *Service) queue(ctx context.Context, cs CustomerStore, t *CustomerTicket) (*Queue, error) {
+func (s *Service) queue(ctx context.Context, t *CustomerTicket) (*Queue, error) {
 	if t.Draft || t.Status != StatusOpen {
 		return nil, nil
 	}
@@ -319,7 +316,7 @@ func (s *Service) queue(ctx context.Context, cs CustomerStore, t *CustomerTicket
 	if err != nil {
 		return nil, err
 	}
-	waiting, ahead, err := cs.QueueFigures(ctx, full)
+	waiting, ahead, err := s.store.QueueFigures(ctx, full)
 	if err != nil {
 		return nil, err
 	}
@@ -329,8 +326,7 @@ func (s *Service) queue(ctx context.Context, cs CustomerStore, t *CustomerTicket
 // CustomerAttachment returns an attachment the customer may download: one
 // of a public message of a ticket in the scope. Anything else is NotFound.
 func (s *Service) CustomerAttachment(ctx context.Context, sc Scope, id int64) (*Attachment, error) {
-	cs := s.store
-	return cs.ScopedAttachment(ctx, sc, id)
+	return s.store.ScopedAttachment(ctx, sc, id)
 }
 
 // Keys of the dashboard figures (SPEC P6).
@@ -370,7 +366,6 @@ type Figure struct {
 //   - the average of the ratings the customer gave, over the tickets they
 //     rated.
 func (s *Service) Dashboard(ctx context.Context, sc Scope, now time.Time) ([]Figure, error) {
-	cs := s.store
 	// Whole seconds, so that the figure's link (which keeps seconds)
 	// lists exactly what was counted.
 	since := now.UTC().Truncate(time.Second).AddDate(0, 0, -RecentDays)
@@ -387,7 +382,7 @@ func (s *Service) Dashboard(ctx context.Context, sc Scope, now time.Time) ([]Fig
 		f := &figures[i]
 		f.Filter.Scope = sc
 		f.Filter.Sort = SortLastActivity
-		st, err := cs.CustomerStats(ctx, f.Filter)
+		st, err := s.store.CustomerStats(ctx, f.Filter)
 		if err != nil {
 			return nil, err
 		}

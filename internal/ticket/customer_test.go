@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,24 +25,8 @@ import (
 	"portico/internal/ticket"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
+// clock is the tests' settable time source.
+type clock = storetest.Clock
 
 // world is a portal with two customer companies: Ada and Charles work at
 // Acme, Grace at Globex, and Ada's account has a second identity at
@@ -70,7 +53,7 @@ type world struct {
 func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+			clk := storetest.NewClock()
 			db := storetest.Open(t, engine, clk.Now)
 			w := &world{t: t, ctx: t.Context(), db: db, svc: ticket.NewService(db), clk: clk}
 			w.acme = w.company_("Acme")

@@ -56,10 +56,9 @@ func errDraft() error {
 // SubmitDraft sends a draft. It joins the queue now: its stage entry and
 // last activity are the time it was sent.
 func (s *Service) SubmitDraft(ctx context.Context, sc Scope, id int64) (*Ticket, error) {
-	cs := s.store
 	var out *Ticket
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := cs.ScopedTicket(ctx, sc, id)
+		t, err := s.store.ScopedTicket(ctx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -133,7 +132,6 @@ func (s *Service) moveByCustomer(ctx context.Context, sc Scope, t *Ticket, st *p
 // (SPEC P14). A closed ticket takes replies only when the portal allows
 // it, and the reply reopens it.
 func (s *Service) CustomerReply(ctx context.Context, sc Scope, p *portal.Settings, id int64, in NewMessage) (*Message, error) {
-	cs := s.store
 	body := strings.TrimSpace(in.Body)
 	v := apperr.Validation{}
 	checkText(v, "body", body, MaxBody, len(in.Attachments) == 0)
@@ -143,7 +141,7 @@ func (s *Service) CustomerReply(ctx context.Context, sc Scope, p *portal.Setting
 	cid := sc.ContactID
 	m := &Message{Author: Author{Type: AuthorContact, ID: &cid}, Body: body, Channel: MessagePortal, Attachments: in.Attachments}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := cs.ScopedTicket(ctx, sc, id)
+		t, err := s.store.ScopedTicket(ctx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -178,10 +176,9 @@ func (s *Service) CustomerReply(ctx context.Context, sc Scope, p *portal.Setting
 // CustomerClose closes a ticket in the scope when the portal allows it
 // (SPEC P15). Closing a closed ticket changes nothing.
 func (s *Service) CustomerClose(ctx context.Context, sc Scope, p *portal.Settings, id int64) (*Ticket, error) {
-	cs := s.store
 	var out *Ticket
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := cs.ScopedTicket(ctx, sc, id)
+		t, err := s.store.ScopedTicket(ctx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -223,7 +220,6 @@ const (
 // rating: whoever in the scope rates first owns it, and only they may
 // change it. The ticket's owner is notified in the same transaction.
 func (s *Service) Rate(ctx context.Context, sc Scope, id int64, score int, comment string) (*Rating, error) {
-	cs := s.store
 	comment = strings.TrimSpace(comment)
 	v := apperr.Validation{}
 	if score < 1 || score > 5 {
@@ -235,7 +231,7 @@ func (s *Service) Rate(ctx context.Context, sc Scope, id int64, score int, comme
 	}
 	var out *Rating
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := cs.ScopedTicket(ctx, sc, id)
+		t, err := s.store.ScopedTicket(ctx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -259,7 +255,7 @@ func (s *Service) Rate(ctx context.Context, sc Scope, id int64, score int, comme
 			}
 			r.CreatedAt, r.AgentID, kind = prev.CreatedAt, prev.AgentID, event.RatingUpdated
 		}
-		if err := cs.UpsertRating(ctx, r); err != nil {
+		if err := s.store.UpsertRating(ctx, r); err != nil {
 			return err
 		}
 		e := &event.Event{Kind: kind, TicketID: &t.ID, ContactID: &t.RequesterID, ActorType: event.ActorContact,
@@ -268,13 +264,13 @@ func (s *Service) Rate(ctx context.Context, sc Scope, id int64, score int, comme
 			return err
 		}
 		out = r
-		return s.notifyRating(ctx, cs, t, r, e)
+		return s.notifyRating(ctx, t, r, e)
 	})
 	return out, err
 }
 
 // notifyRating tells the ticket's owner about a rating, if it has one.
-func (s *Service) notifyRating(ctx context.Context, cs CustomerStore, t *Ticket, r *Rating, e *event.Event) error {
+func (s *Service) notifyRating(ctx context.Context, t *Ticket, r *Rating, e *event.Event) error {
 	if t.OwnerID == nil {
 		return nil
 	}
@@ -289,7 +285,7 @@ func (s *Service) notifyRating(ctx context.Context, cs CustomerStore, t *Ticket,
 	if r.Comment != "" {
 		body += "\n\n" + r.Comment
 	}
-	return cs.CreateDelivery(ctx, &delivery.Delivery{Kind: delivery.Notification, To: a.Email,
+	return s.store.CreateDelivery(ctx, &delivery.Delivery{Kind: delivery.Notification, To: a.Email,
 		Subject: fmt.Sprintf("Ticket #%d rated %d/5", t.ID, r.Score), Body: body, TicketID: &t.ID, AgentID: &a.ID,
 		Payload:        map[string]any{"event": e.Kind, "ticket_id": t.ID, "rating_id": r.ID, "score": r.Score, "comment": r.Comment},
 		IdempotencyKey: fmt.Sprintf("%s-%d", e.Kind, e.ID)})
@@ -303,12 +299,11 @@ const MaxShare = 50
 // outside its company are refused with one message, whether they exist
 // or not. Sharing with the requester or twice changes nothing.
 func (s *Service) Share(ctx context.Context, sc Scope, id int64, contactIDs []int64) error {
-	cs := s.store
 	if len(contactIDs) == 0 || len(contactIDs) > MaxShare {
 		return apperr.InvalidField("contact_ids", fmt.Sprintf("choose 1 to %d contacts", MaxShare))
 	}
 	return s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := cs.ScopedTicket(ctx, sc, id)
+		t, err := s.store.ScopedTicket(ctx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -336,7 +331,7 @@ func (s *Service) Share(ctx context.Context, sc Scope, id int64, contactIDs []in
 		if len(ids) == 0 {
 			return nil
 		}
-		if err := cs.ShareTicket(ctx, t.ID, sc.ContactID, ids); err != nil {
+		if err := s.store.ShareTicket(ctx, t.ID, sc.ContactID, ids); err != nil {
 			return err
 		}
 		return s.store.CreateEvent(ctx, &event.Event{Kind: event.TicketShared, TicketID: &t.ID, ContactID: &t.RequesterID,

@@ -12,9 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"portico/internal/account"
 	"portico/internal/agent"
@@ -335,28 +333,6 @@ func (e *testEnv) ticket(t *testing.T, requester int64, subject string, extra ma
 		body[k] = v
 	}
 	return e.ok(t, "POST", "/api/v1/tickets", body, http.StatusCreated)
-}
-
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-// Now is the clock's time.
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// advance moves the clock forward.
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // blobs lists the files in the attachment store.

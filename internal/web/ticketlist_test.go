@@ -137,7 +137,7 @@ func (e *testEnv) walk(t *testing.T, path string, wantTotal int) []int64 {
 func TestListTicketsPages(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			c := newClock()
+			c := storetest.NewClock()
 			e := newTestEnv(t, storetest.Open(t, engine, c.Now))
 			ann := e.contact(t, map[string]any{})
 			var ids []int64 // in the order they were made
@@ -145,10 +145,10 @@ func TestListTicketsPages(t *testing.T) {
 			// the others are fractions of a second of different lengths.
 			steps := []time.Duration{0, 0, 0, 500 * time.Millisecond, 2500 * time.Millisecond, 0, time.Microsecond}
 			for i, d := range steps {
-				c.advance(d)
+				c.Add(d)
 				ids = append(ids, id(t, e.ticket(t, ann, fmt.Sprintf("Ticket %d", i+1), nil), "id"))
 			}
-			c.advance(1250 * time.Millisecond)
+			c.Add(1250 * time.Millisecond)
 			e.ok(t, "POST", fmt.Sprintf("/api/v1/tickets/%d/messages", ids[1]), map[string]any{"body": "bump"}, 201)
 
 			desc := slices.Clone(ids)

@@ -342,18 +342,18 @@ func TestUpdateTicket(t *testing.T) {
 func TestPublicRepliesAreActivityNotesAreNot(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			c := newClock()
+			c := storetest.NewClock()
 			e := newTestEnv(t, storetest.Open(t, engine, c.Now))
 			tk := e.ticket(t, e.contact(t, map[string]any{}), "Printer", nil)
 			path := fmt.Sprintf("/api/v1/tickets/%d", id(t, tk, "id"))
 			created := wantUTC(t, "created_at", tk["created_at"])
 
-			c.advance(time.Hour)
+			c.Add(time.Hour)
 			e.ok(t, "POST", path+"/messages", map[string]any{"body": "note", "internal": true}, 201)
 			if got := wantUTC(t, "last_activity_at", e.ok(t, "GET", path, nil, 200)["last_activity_at"]); !got.Equal(created) {
 				t.Errorf("an internal note moved last_activity_at to %v", got)
 			}
-			c.advance(time.Hour)
+			c.Add(time.Hour)
 			e.ok(t, "POST", path+"/messages", map[string]any{"body": "reply"}, 201)
 			if got := wantUTC(t, "last_activity_at", e.ok(t, "GET", path, nil, 200)["last_activity_at"]); !got.Equal(created.Add(2 * time.Hour)) {
 				t.Errorf("last_activity_at = %v after a public reply, want %v", got, created.Add(2*time.Hour))
