@@ -20,6 +20,7 @@ import (
 
 	"portico/internal/account"
 	"portico/internal/agent"
+	"portico/internal/auth"
 	"portico/internal/config"
 	"portico/internal/contact"
 	"portico/internal/delivery"
@@ -215,6 +216,7 @@ func newApp(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Log
 		Portals:    portal.NewService(db),
 		Tickets:    ticket.NewService(db),
 		Deliveries: delivery.NewService(db),
+		Auth:       auth.NewService(db),
 	}
 	return a, nil
 }
@@ -238,7 +240,7 @@ func (a *app) serve(ctx context.Context, demo bool, stdout io.Writer) error {
 			return err
 		}
 	}
-	srv, err := web.New(web.Options{Services: a.services, Files: a.files, Logger: a.log, Ready: a.db.Ready, Version: version})
+	srv, err := web.New(web.Options{Services: a.services, Files: a.files, Logger: a.log, Ready: a.db.Ready, Version: version, BaseURL: a.cfg.BaseURL})
 	if err != nil {
 		ln.Close()
 		return err

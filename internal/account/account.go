@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"portico/internal/agent"
 	"portico/internal/apperr"
@@ -95,6 +97,7 @@ type Store interface {
 	// AccountOfContact returns the account a contact is linked to.
 	AccountOfContact(ctx context.Context, contactID int64) (*Account, error)
 	CreateAccount(ctx context.Context, a *Account) error
+	UpdateAccountProfile(ctx context.Context, a *Account) error
 	LinkIdentity(ctx context.Context, accountID, contactID int64) error
 	// UnlinkIdentity removes the link and clears it from the account's
 	// sessions; NotFound when the contact is not linked to the account.
@@ -275,4 +278,44 @@ func (s *Service) UnlinkIdentity(ctx context.Context, by event.Actor, accountID,
 		return s.store.CreateEvent(ctx, &event.Event{Kind: event.IdentityUnlinked, ContactID: &contactID,
 			ActorType: by.Type, ActorID: by.IDPtr(), Data: map[string]any{"account_id": accountID}})
 	})
+}
+
+// ProfileInput changes what an account holder may change about themselves
+// (SPEC P4); nil fields stay as they are.
+type ProfileInput struct {
+	DisplayName *string `json:"display_name"`
+	Language    *string `json:"language"`
+}
+
+// MaxDisplayName is the longest display name, in characters.
+const MaxDisplayName = 100
+
+// UpdateProfile changes an account's display name or language. An empty
+// language means "follow the browser".
+func (s *Service) UpdateProfile(ctx context.Context, id int64, in ProfileInput) (*Account, error) {
+	a, err := s.store.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := apperr.Validation{}
+	if in.DisplayName != nil {
+		name := strings.TrimSpace(*in.DisplayName)
+		if utf8.RuneCountInString(name) > MaxDisplayName || strings.ContainsFunc(name, unicode.IsControl) {
+			v.Add("display_name", fmt.Sprintf("must be at most %d characters, without control characters", MaxDisplayName))
+		}
+		a.DisplayName = name
+	}
+	if in.Language != nil {
+		if *in.Language != "" && !contact.ValidLanguage(*in.Language) {
+			v.Add("language", "must be one of en, zh-CN, pl, sv, or empty")
+		}
+		a.Language = *in.Language
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.store.UpdateAccountProfile(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

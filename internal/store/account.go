@@ -85,6 +85,19 @@ func (db *DB) CreateAccount(ctx context.Context, a *account.Account) error {
 	return nil
 }
 
+// UpdateAccountProfile stores an account's display name and language.
+func (db *DB) UpdateAccountProfile(ctx context.Context, a *account.Account) error {
+	res, err := db.exec(ctx, "UPDATE accounts SET display_name = ?, language = ?, updated_at = ? WHERE id = ?",
+		a.DisplayName, a.Language, db.Now(), a.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return apperr.NotFoundf("account")
+	}
+	return nil
+}
+
 // LinkIdentity links a contact to an account.
 func (db *DB) LinkIdentity(ctx context.Context, accountID, contactID int64) error {
 	_, err := db.exec(ctx, "INSERT INTO account_identities (account_id, contact_id, created_at) VALUES (?, ?, ?)",

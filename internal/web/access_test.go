@@ -29,17 +29,32 @@ var adminRoutes = []string{
 }
 
 // apiRoutes are the key-protected routes the server registers: every
-// "METHOD /api/v1/…" pattern but the public OpenAPI document.
+// "METHOD /api/v1/…" pattern but the public OpenAPI document and the
+// customer API under /api/v1/portal/.
 func (e *testEnv) apiRoutes(t *testing.T) []string {
 	var out []string
 	for _, p := range e.srv.Patterns() {
 		method, route, ok := strings.Cut(p, " ")
-		if ok && method != "" && strings.HasPrefix(route, "/api/v1/") && route != "/api/v1/openapi.json" {
+		if ok && method != "" && strings.HasPrefix(route, "/api/v1/") && route != "/api/v1/openapi.json" && !strings.HasPrefix(route, "/api/v1/portal/") {
 			out = append(out, p)
 		}
 	}
 	if len(out) < 40 {
 		t.Fatalf("only %d API routes: %v", len(out), out)
+	}
+	return out
+}
+
+// portalRoutes are the customer API routes the server registers.
+func (e *testEnv) portalRoutes(t *testing.T) []string {
+	var out []string
+	for _, p := range e.srv.Patterns() {
+		if _, route, ok := strings.Cut(p, " "); ok && strings.HasPrefix(route, "/api/v1/portal/") {
+			out = append(out, p)
+		}
+	}
+	if len(out) < 15 {
+		t.Fatalf("only %d customer API routes: %v", len(out), out)
 	}
 	return out
 }

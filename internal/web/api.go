@@ -23,6 +23,8 @@ type op struct {
 	file         bool     // the response is a file
 	status       int      // success status; 200 by default
 	also         []int    // other success statuses
+	customer     bool     // a customer API route: session cookie, not API key
+	public       bool     // a customer route open to visitors not signed in
 }
 
 // apiHandler is an API handler for a signed-in agent; a returned error is

@@ -307,6 +307,15 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request, _ *a
 
 // serveFile sends an attachment so that no browser runs or renders it in
 // the site's origin.
+// attachmentDisposition makes a browser download a file under its name
+// (RFC 6266; names beyond ASCII are sent in the RFC 2231 form).
+func attachmentDisposition(filename string) string {
+	if d := mime.FormatMediaType("attachment", map[string]string{"filename": filename}); d != "" {
+		return d
+	}
+	return "attachment"
+}
+
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, a *ticket.Attachment) error {
 	rc, err := s.files.Open(r.Context(), a.Key)
 	if err != nil {
@@ -316,11 +325,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, a *ticket.Att
 	h := w.Header()
 	h.Set("Content-Type", a.ContentType)
 	h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename})
-	if disposition == "" {
-		disposition = "attachment"
-	}
-	h.Set("Content-Disposition", disposition)
+	h.Set("Content-Disposition", attachmentDisposition(a.Filename))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")
 	h.Set("Cache-Control", "private, no-store")

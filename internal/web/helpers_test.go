@@ -16,6 +16,7 @@ import (
 
 	"portico/internal/account"
 	"portico/internal/agent"
+	"portico/internal/auth"
 	"portico/internal/contact"
 	"portico/internal/delivery"
 	"portico/internal/filestore"
@@ -71,11 +72,13 @@ func newTestEnv(t *testing.T, db *store.DB) *testEnv {
 			Portals:    portal.NewService(db),
 			Tickets:    ticket.NewService(db),
 			Deliveries: delivery.NewService(db),
+			Auth:       auth.NewService(db),
 		},
 		Files:   files,
 		Logger:  slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError})),
 		Ready:   db.Ready,
 		Version: "test",
+		Now:     db.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -125,9 +128,12 @@ type response struct {
 }
 
 // serve sends a request through the real router. A key of "" sends no
-// Authorization header.
+// Authorization header; a key starting with "cookie:" is a customer's
+// session cookie, sent as the Cookie header.
 func (e *testEnv) serve(req *http.Request, key string) *response {
-	if key != "" {
+	if c, ok := strings.CutPrefix(key, "cookie:"); ok {
+		req.Header.Set("Cookie", c)
+	} else if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	rec := httptest.NewRecorder()

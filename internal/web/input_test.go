@@ -306,7 +306,9 @@ func TestListsHonourLimit(t *testing.T) {
 	documented := 0
 	for route, item := range doc.Paths {
 		schema := item["get"].Responses["200"].Content["application/json"].Schema
-		if !slices.Contains(schema.Required, "next_cursor") || route == "/api/v1/tickets/{id}/messages" {
+		// The customer API's list is tested with a customer's session in
+		// portal_api_test.go.
+		if !slices.Contains(schema.Required, "next_cursor") || route == "/api/v1/tickets/{id}/messages" || strings.HasPrefix(route, "/api/v1/portal/") {
 			continue
 		}
 		documented++

@@ -42,12 +42,15 @@ func (s *Server) openAPIDocument() ([]byte, error) {
 		"info": map[string]any{
 			"title":       "Portico API",
 			"version":     "1",
-			"description": "Agents and integrations use a bearer API key (portico apikey create). Errors have the shape of the Error schema.",
+			"description": "Agents and integrations use a bearer API key (portico apikey create); the customer portal routes under /api/v1/portal/{slug} use the session cookie that signing in sets. Errors have the shape of the Error schema.",
 		},
-		"servers":    []any{map[string]any{"url": "/"}},
-		"paths":      paths,
-		"security":   []any{map[string]any{"bearer": []string{}}},
-		"components": map[string]any{"schemas": g.components, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
+		"servers":  []any{map[string]any{"url": "/"}},
+		"paths":    paths,
+		"security": []any{map[string]any{"bearer": []string{}}},
+		"components": map[string]any{"schemas": g.components, "securitySchemes": map[string]any{
+			"bearer":  map[string]any{"type": "http", "scheme": "bearer"},
+			"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
+		}},
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }
@@ -77,14 +80,17 @@ func (g *schemaGen) operation(o *op) map[string]any {
 	if o.body != nil {
 		content := map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(o.body))}}
 		if o.multipart {
-			content["multipart/form-data"] = map[string]any{"schema": map[string]any{
-				"type": "object",
-				"properties": map[string]any{
-					"body":     map[string]any{"type": "string"},
-					"internal": map[string]any{"type": "boolean"},
-					"files":    map[string]any{"type": "array", "items": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
-				},
-			}}
+			props := map[string]any{
+				"files": map[string]any{"type": "array", "items": map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}},
+			}
+			bt := reflect.TypeOf(o.body)
+			for i := range bt.NumField() {
+				name, _, _ := strings.Cut(bt.Field(i).Tag.Get("json"), ",")
+				if name != "" && name != "-" && bt.Field(i).Type.Kind() != reflect.Map {
+					props[name] = map[string]any{"type": "string"}
+				}
+			}
+			content["multipart/form-data"] = map[string]any{"schema": map[string]any{"type": "object", "properties": props}}
 		}
 		out["requestBody"] = map[string]any{"required": true, "content": content}
 	}
@@ -118,7 +124,15 @@ func (g *schemaGen) operation(o *op) map[string]any {
 	errResp := func(desc string) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
 	}
-	responses["401"] = errResp("No valid API key")
+	switch {
+	case o.customer && o.public:
+		out["security"] = []any{map[string]any{}}
+	case o.customer:
+		out["security"] = []any{map[string]any{"session": []string{}}}
+		responses["401"] = errResp("Not signed in to this portal")
+	default:
+		responses["401"] = errResp("No valid API key")
+	}
 	if o.admin {
 		responses["403"] = errResp("Only admins may do this")
 	}

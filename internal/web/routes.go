@@ -72,6 +72,9 @@ func (s *Server) routes() {
 	s.api(op{method: "GET", path: "/tickets/{id}/events", tag: "tickets", summary: "A ticket's timeline", query: []string{"limit", "cursor"}, resp: event.Event{}, list: true}, s.ticketEvents)
 	s.api(op{method: "GET", path: "/attachments/{id}", tag: "tickets", summary: "Download an attachment", file: true}, s.downloadAttachment)
 
+	s.portalRoutes()
+	s.pageRoutes()
+
 	s.api(op{method: "GET", path: "/deliveries", tag: "deliveries", summary: "The delivery log of emails, SMS, webhooks and notifications", admin: true, query: []string{"to", "kind", "limit", "cursor"}, resp: delivery.Delivery{}, list: true}, s.listDeliveries)
 }
 

@@ -21,6 +21,7 @@ import (
 	"portico/internal/account"
 	"portico/internal/agent"
 	"portico/internal/apperr"
+	"portico/internal/auth"
 	"portico/internal/contact"
 	"portico/internal/delivery"
 	"portico/internal/filestore"
@@ -28,6 +29,7 @@ import (
 	"portico/internal/portal"
 	"portico/internal/property"
 	"portico/internal/ticket"
+	"portico/internal/web/i18n"
 )
 
 // Services are the domain services the server calls.
@@ -40,6 +42,7 @@ type Services struct {
 	Portals    *portal.Service
 	Tickets    *ticket.Service
 	Deliveries *delivery.Service
+	Auth       *auth.Service
 }
 
 // Options configure a Server.
@@ -51,6 +54,10 @@ type Options struct {
 	// migrations applied).
 	Ready   func(ctx context.Context) error
 	Version string
+	// BaseURL is the public URL; an https one makes cookies Secure.
+	BaseURL string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server holds the handlers and what they need.
@@ -66,6 +73,9 @@ type Server struct {
 	openapi  []byte
 	metrics  *metrics
 	handler  http.Handler
+	catalog  *i18n.Catalog
+	secure   bool
+	now      func() time.Time
 }
 
 // New builds a Server with every route registered.
@@ -75,6 +85,16 @@ func New(o Options) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.metrics = newMetrics()
+	s.secure = strings.HasPrefix(o.BaseURL, "https://")
+	s.now = o.Now
+	if s.now == nil {
+		s.now = time.Now
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.catalog = cat
 	s.routes()
 	doc, err := s.openAPIDocument()
 	if err != nil {

@@ -227,7 +227,11 @@ func TestOpenAPIDocument(t *testing.T) {
 				if !success {
 					t.Errorf("%s documents no success response", name)
 				}
-				if _, ok := responses["401"]; !ok {
+				public := false
+				if sec, ok := o["security"].([]any); ok && len(sec) == 1 && len(obj(sec[0])) == 0 {
+					public = true // signing in and out need no session
+				}
+				if _, ok := responses["401"]; !ok && !public {
 					t.Errorf("%s does not document 401", name)
 				}
 				declared := map[string]bool{}
@@ -271,6 +275,11 @@ func TestOpenAPIDocument(t *testing.T) {
 	})
 
 	t.Run("operation ids are unique and bodies are described", func(t *testing.T) {
+		// Actions whose path says everything.
+		bodyless := map[string]bool{
+			"post /api/v1/portal/{slug}/tickets/{id}/submit": true,
+			"post /api/v1/portal/{slug}/tickets/{id}/close":  true,
+		}
 		seen := map[string]string{}
 		for route, item := range paths {
 			for method, raw := range item.(map[string]any) {
@@ -282,7 +291,7 @@ func TestOpenAPIDocument(t *testing.T) {
 				}
 				seen[opID] = name
 				content := obj(obj(o["requestBody"])["content"])
-				if (method == "post" || method == "patch") && content["application/json"] == nil {
+				if (method == "post" || method == "patch") && content["application/json"] == nil && !bodyless[name] {
 					t.Errorf("%s documents no JSON request body", name)
 				}
 			}

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"time"
+
+	"portico/internal/account"
+	"portico/internal/apperr"
+	"portico/internal/auth"
+	"portico/internal/portal"
+	"portico/internal/ticket"
+	"portico/internal/web/i18n"
+)
+
+// Cookie names. Over TLS the session cookie takes the __Host- prefix, which
+// browsers accept only from a secure origin, for the whole host, without a
+// Domain attribute.
+const (
+	sessionCookie       = "portico_session"
+	secureSessionCookie = "__Host-portico_session"
+	langCookie          = "portico_lang"
+)
+
+// visitor is who is asking, in which portal: the portal's settings, the
+// page language and, when signed in, the session, the account and the
+// active identity with its scope — the only source of a customer's
+// ticket visibility in this package.
+type visitor struct {
+	portal   *portal.Settings
+	loc      *i18n.Localizer
+	token    string
+	sess     *auth.Session
+	account  *account.Account
+	identity *account.Identity
+	scope    ticket.Scope
+}
+
+// signedIn reports whether the visitor has a live session with an identity.
+func (v *visitor) signedIn() bool { return v.identity != nil }
+
+// errPortalNotFound answers for a slug no portal has.
+var errPortalNotFound = apperr.NotFoundf("portal")
+
+// errPortalOff answers while an admin has switched the portal off (SPEC P24).
+var errPortalOff = apperr.E(apperr.Unavailable, "portal_unavailable", "this portal is switched off for now")
+
+// visit resolves the portal of slug and, when the request carries a live
+// session of that portal, the signed-in customer. A missing, expired or
+// foreign session is not an error here: v.signedIn() says.
+func (s *Server) visit(r *http.Request, slug string) (*visitor, error) {
+	ctx := r.Context()
+	p, err := s.Portals.Portal(ctx, slug)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, errPortalNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !p.Enabled {
+		return nil, errPortalOff
+	}
+	v := &visitor{portal: p}
+	if tok := s.sessionToken(r); tok != "" {
+		if err := s.resume(ctx, v, tok); err != nil {
+			return nil, err
+		}
+	}
+	v.loc = s.localizer(r, p, v.account)
+	return v, nil
+}
+
+// resume fills in the signed-in part of v from a session token. Sessions
+// that are expired, of another portal, of a locked account or acting as an
+// identity the account no longer has leave v signed out.
+func (s *Server) resume(ctx context.Context, v *visitor, tok string) error {
+	idle := time.Duration(v.portal.IdleTimeoutMinutes) * time.Minute
+	sess, err := s.Auth.Session(ctx, tok, auth.KindCustomer, idle)
+	if apperr.Is(err, apperr.Unauthorized) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sess.PortalID != v.portal.ID {
+		return nil
+	}
+	a, err := s.Accounts.Account(ctx, sess.AccountID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if a.Locked {
+		return nil
+	}
+	for i := range a.Identities {
+		if a.Identities[i].ContactID == sess.ActiveContactID {
+			v.token, v.sess, v.account, v.identity = tok, sess, a, &a.Identities[i]
+			v.scope = ticket.VisibleTo(v.portal, sess.ActiveContactID, a.Identities[i].CompanyID)
+			return nil
+		}
+	}
+	return nil
+}
+
+// localizer picks the page language (SPEC P22): the account's setting, then
+// a language the visitor picked on a signed-out page, then Accept-Language,
+// then the portal's default — always one the portal offers.
+func (s *Server) localizer(r *http.Request, p *portal.Settings, a *account.Account) *i18n.Localizer {
+	user := ""
+	if a != nil {
+		user = a.Language
+	}
+	if user == "" {
+		if c, err := r.Cookie(langCookie); err == nil {
+			user = c.Value
+		}
+	}
+	lang := i18n.Negotiate(p.Languages, user, r.Header.Get("Accept-Language"), p.DefaultLanguage)
+	return s.catalog.For(lang).WithTicketLabel(portal.Label(p.TicketLabel, lang, ""))
+}
+
+// secureCookies reports whether cookies must be Secure: the public URL is
+// https, or the request itself came over TLS.
+func (s *Server) secureCookies(r *http.Request) bool {
+	return s.secure || r.TLS != nil
+}
+
+func (s *Server) sessionCookieName(r *http.Request) string {
+	if s.secureCookies(r) {
+		return secureSessionCookie
+	}
+	return sessionCookie
+}
+
+// sessionToken is the session token the request carries, if any.
+func (s *Server) sessionToken(r *http.Request) string {
+	c, err := r.Cookie(s.sessionCookieName(r))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// setSession hands the browser a session token; an empty token clears it.
+func (s *Server) setSession(w http.ResponseWriter, r *http.Request, tok string) {
+	c := &http.Cookie{Name: s.sessionCookieName(r), Value: tok, Path: "/", HttpOnly: true,
+		Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode}
+	if tok == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// client describes the request's origin for rate limits and the session
+// record.
+func client(r *http.Request) auth.Client {
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		addr = r.RemoteAddr
+	}
+	ua := r.UserAgent()
+	if len(ua) > 300 {
+		ua = ua[:300]
+	}
+	return auth.Client{Addr: addr, UserAgent: ua}
+}
+
+// signIn checks a customer's login and password in v's portal and starts a
+// session, replacing any the browser had.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, v *visitor, login, pw string) error {
+	ctx := r.Context()
+	_, tok, err := s.Auth.SignInCustomer(ctx, v.portal, login, pw, client(r))
+	if err != nil {
+		return err
+	}
+	if old := s.sessionToken(r); old != "" {
+		if err := s.Auth.SignOut(ctx, old); err != nil {
+			return err
+		}
+	}
+	s.setSession(w, r, tok)
+	if err := s.resume(ctx, v, tok); err != nil {
+		return err
+	}
+	if !v.signedIn() {
+		return apperr.E(apperr.Unauthorized, "invalid_credentials", "the login or password is incorrect")
+	}
+	v.loc = s.localizer(r, v.portal, v.account)
+	return nil
+}
+
+// signOut ends the browser's session.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Auth.SignOut(r.Context(), s.sessionToken(r)); err != nil {
+		return err
+	}
+	s.setSession(w, r, "")
+	return nil
+}
+
+// switchIdentity makes contactID the active identity, under a new token.
+func (s *Server) switchIdentity(w http.ResponseWriter, r *http.Request, v *visitor, contactID int64) error {
+	_, tok, err := s.Auth.SwitchIdentity(r.Context(), v.token, contactID, client(r))
+	if err != nil {
+		return err
+	}
+	s.setSession(w, r, tok)
+	return s.resume(r.Context(), v, tok)
+}
