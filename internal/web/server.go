@@ -103,7 +103,13 @@ func New(o Options) (*Server, error) {
 	s.openapi = doc
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, apperr.E(apperr.Forbidden, "cross_origin", "cross-origin requests that change data are refused"))
+		err := apperr.E(apperr.Forbidden, "cross_origin", "cross-origin requests that change data are refused")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			s.writeError(w, r, err)
+			return
+		}
+		pageHeaders(w)
+		s.renderPageError(w, r, nil, err)
 	}))
 	s.handler = s.observe(cop.Handler(s.mux))
 	return s, nil
