@@ -18,18 +18,10 @@ import (
 	"syscall"
 	"time"
 
-	"portico/internal/account"
 	"portico/internal/agent"
-	"portico/internal/auth"
 	"portico/internal/config"
-	"portico/internal/contact"
-	"portico/internal/delivery"
 	"portico/internal/filestore"
-	"portico/internal/pipeline"
-	"portico/internal/portal"
-	"portico/internal/property"
 	"portico/internal/store"
-	"portico/internal/ticket"
 	"portico/internal/web"
 )
 
@@ -207,17 +199,7 @@ func newApp(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Log
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, files: files, log: log, baseURL: cfg.BaseURL}
-	a.services = web.Services{
-		Agents:     agent.NewService(db),
-		Contacts:   contact.NewService(db),
-		Accounts:   account.NewService(db, func() string { return a.baseURL }),
-		Pipelines:  pipeline.NewService(db),
-		Properties: property.NewService(db),
-		Portals:    portal.NewService(db),
-		Tickets:    ticket.NewService(db),
-		Deliveries: delivery.NewService(db),
-		Auth:       auth.NewService(db),
-	}
+	a.services = web.NewServices(db, func() string { return a.baseURL })
 	return a, nil
 }
 

@@ -14,18 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	"portico/internal/account"
 	"portico/internal/agent"
-	"portico/internal/auth"
-	"portico/internal/contact"
-	"portico/internal/delivery"
 	"portico/internal/filestore"
-	"portico/internal/pipeline"
-	"portico/internal/portal"
-	"portico/internal/property"
 	"portico/internal/store"
 	"portico/internal/store/storetest"
-	"portico/internal/ticket"
 	"portico/internal/web"
 )
 
@@ -61,24 +53,13 @@ func newTestEnv(t *testing.T, db *store.DB) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { files.Close() })
-	agents := agent.NewService(db)
 	srv, err := web.New(web.Options{
-		Services: web.Services{
-			Agents:     agents,
-			Contacts:   contact.NewService(db),
-			Accounts:   account.NewService(db, func() string { return "http://portico.test" }),
-			Pipelines:  pipeline.NewService(db),
-			Properties: property.NewService(db),
-			Portals:    portal.NewService(db),
-			Tickets:    ticket.NewService(db),
-			Deliveries: delivery.NewService(db),
-			Auth:       auth.NewService(db),
-		},
-		Files:   files,
-		Logger:  slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError})),
-		Ready:   db.Ready,
-		Version: "test",
-		Now:     db.Now,
+		Services: web.NewServices(db, func() string { return "http://portico.test" }),
+		Files:    files,
+		Logger:   slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError})),
+		Ready:    db.Ready,
+		Version:  "test",
+		Now:      db.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

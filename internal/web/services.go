@@ -1,0 +1,43 @@
+package web
+
+import (
+	"portico/internal/account"
+	"portico/internal/agent"
+	"portico/internal/auth"
+	"portico/internal/contact"
+	"portico/internal/delivery"
+	"portico/internal/pipeline"
+	"portico/internal/portal"
+	"portico/internal/property"
+	"portico/internal/ticket"
+)
+
+// Store is everything the services need from storage; the store package's
+// DB is one.
+type Store interface {
+	agent.Store
+	contact.Store
+	account.Store
+	pipeline.Store
+	property.Store
+	portal.Store
+	ticket.Store
+	delivery.Store
+	auth.Store
+}
+
+// NewServices builds every domain service over one store. baseURL gives
+// the public URL for links in messages.
+func NewServices(db Store, baseURL func() string) Services {
+	return Services{
+		Agents:     agent.NewService(db),
+		Contacts:   contact.NewService(db),
+		Accounts:   account.NewService(db, baseURL),
+		Pipelines:  pipeline.NewService(db),
+		Properties: property.NewService(db),
+		Portals:    portal.NewService(db),
+		Tickets:    ticket.NewService(db),
+		Deliveries: delivery.NewService(db),
+		Auth:       auth.NewService(db),
+	}
+}
