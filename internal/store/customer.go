@@ -23,16 +23,30 @@ var _ ticket.CustomerStore = (*DB)(nil)
 // scopeCond is ticket.Scope as one SQL condition on tickets aliased t. It
 // is the only translation of the customer visibility rule; every customer
 // read in this file is limited by it.
-func (db *DB) scopeCond(sc ticket.Scope) (string, []any) {
+//
+// The rule has two spellings of one meaning. For one ticket, found by id,
+// it is tested row by row. For lists and counts (many) the visible ids are
+// gathered from the requester, share and company indexes first, so that a
+// customer's view never scans the whole table.
+func (db *DB) scopeCond(sc ticket.Scope, many bool) (string, []any) {
 	if sc.ContactID <= 0 {
 		return "1 = 0", nil
 	}
 	var b strings.Builder
 	args := []any{sc.ContactID, sc.ContactID}
-	b.WriteString("(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_shares sh WHERE sh.ticket_id = t.id AND sh.contact_id = ?)")
-	if sc.CompanyID != 0 {
-		b.WriteString(" OR t.company_id = ?")
-		args = append(args, sc.CompanyID)
+	if many {
+		b.WriteString("(t.id IN (SELECT rt.id FROM tickets rt WHERE rt.requester_id = ? UNION ALL SELECT sh.ticket_id FROM ticket_shares sh WHERE sh.contact_id = ?")
+		if sc.CompanyID != 0 {
+			b.WriteString(" UNION ALL SELECT ct.id FROM tickets ct WHERE ct.company_id = ?")
+			args = append(args, sc.CompanyID)
+		}
+		b.WriteString(")")
+	} else {
+		b.WriteString("(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_shares sh WHERE sh.ticket_id = t.id AND sh.contact_id = ?)")
+		if sc.CompanyID != 0 {
+			b.WriteString(" OR t.company_id = ?")
+			args = append(args, sc.CompanyID)
+		}
 	}
 	b.WriteString(") AND (NOT t.draft OR t.requester_id = ?)")
 	args = append(args, sc.ContactID)
@@ -264,7 +278,7 @@ func (db *DB) lockTicket(ctx context.Context) string {
 // NotFound, exactly like one that does not exist. Inside a transaction the
 // ticket is locked for the change that follows.
 func (db *DB) ScopedTicket(ctx context.Context, sc ticket.Scope, id int64) (*ticket.Ticket, error) {
-	cond, args := db.scopeCond(sc)
+	cond, args := db.scopeCond(sc, false)
 	var t ticket.Ticket
 	err := scanTicket(db.queryRow(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE t.id = ? AND "+cond+db.lockTicket(ctx),
 		append([]any{id}, args...)...), &t)
@@ -290,6 +304,10 @@ func (db *DB) ShareTicket(ctx context.Context, ticketID, sharedBy int64, contact
 const customerColumns = `t.id, t.subject, s.state, t.stage_id, s.name, t.pipeline_id, p.name, t.inbox_id, t.requester_id,
 	rq.first_name, rq.last_name, t.company_id, co.name, t.owner_id, ag.name, ag.alias, t.priority, t.reply_channel, t.draft,
 	t.properties, t.created_at, t.last_activity_at, t.closed_at`
+
+// viewFrom is what a view's conditions and its cheap sorts need: tickets
+// and their stages.
+const viewFrom = `tickets t JOIN stages s ON s.id = t.stage_id`
 
 const customerFrom = `tickets t JOIN stages s ON s.id = t.stage_id JOIN pipelines p ON p.id = t.pipeline_id
 	JOIN contacts rq ON rq.id = t.requester_id LEFT JOIN companies co ON co.id = t.company_id
@@ -329,7 +347,7 @@ func scanCustomerTicket(row interface{ Scan(...any) error }, ct *ticket.Customer
 // customerWhere is the condition of a customer's view: the scope, the
 // view and the filters, in that order.
 func (db *DB) customerWhere(f ticket.CustomerFilter) ([]string, []any, error) {
-	cond, args := db.scopeCond(f.Scope)
+	cond, args := db.scopeCond(f.Scope, true)
 	where := []string{cond}
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
@@ -499,21 +517,34 @@ func (db *DB) customerSelect(f ticket.CustomerFilter) (string, []any, error) {
 // tickets in the whole view.
 func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (ticket.CustomerPage, error) {
 	out := ticket.CustomerPage{Items: []ticket.CustomerTicket{}}
-	st, err := db.CustomerStats(ctx, f)
+	where, args, err := db.customerWhere(f)
 	if err != nil {
 		return out, err
 	}
-	out.Total = st.Count
+	cond := strings.Join(where, " AND ")
+	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+viewFrom+" WHERE "+cond, args...).Scan(&out.Total); err != nil {
+		return out, err
+	}
 	offset, err := parseOffset(f.Cursor)
 	if err != nil {
 		return out, err
 	}
-	q, args, err := db.customerSelect(f)
-	if err != nil {
-		return out, err
-	}
 	limit := pageLimit(f.Limit)
-	rows, err := db.query(ctx, q+" LIMIT ? OFFSET ?", append(args, limit+1, offset)...)
+	order, oargs := db.customerOrder(f)
+	var q string
+	var qargs []any
+	switch f.Sort {
+	case "requester", "company", "owner", "pipeline":
+		// Sorted by a joined name: the page needs every join.
+		q = "SELECT " + customerColumns + " FROM " + customerFrom + " WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+		qargs = slices.Concat(args, oargs, []any{limit + 1, offset})
+	default:
+		// Pick the page's ids first, then join names to those rows only.
+		q = "SELECT " + customerColumns + " FROM (SELECT t.id AS pid FROM " + viewFrom + " WHERE " + cond + " ORDER BY " + order +
+			" LIMIT ? OFFSET ?) pg CROSS JOIN " + customerFrom + " WHERE t.id = pg.pid ORDER BY " + order
+		qargs = slices.Concat(args, oargs, []any{limit + 1, offset}, oargs)
+	}
+	rows, err := db.query(ctx, q, qargs...)
 	if err != nil {
 		return out, err
 	}
@@ -564,7 +595,7 @@ func (db *DB) CustomerStats(ctx context.Context, f ticket.CustomerFilter) (ticke
 		return out, err
 	}
 	var avg sql.NullFloat64
-	err = db.queryRow(ctx, `SELECT COUNT(*), CAST(AVG(r.score) AS DOUBLE PRECISION) FROM `+customerFrom+`
+	err = db.queryRow(ctx, `SELECT COUNT(*), CAST(AVG(r.score) AS DOUBLE PRECISION) FROM `+viewFrom+`
 		LEFT JOIN ratings r ON r.ticket_id = t.id AND r.contact_id = ? WHERE `+strings.Join(where, " AND "),
 		append([]any{f.Scope.ContactID}, args...)...).Scan(&out.Count, &avg)
 	if avg.Valid {
@@ -576,7 +607,7 @@ func (db *DB) CustomerStats(ctx context.Context, f ticket.CustomerFilter) (ticke
 // CustomerTicket returns one ticket of the customer's scope as the list
 // shows it; one outside the scope is NotFound.
 func (db *DB) CustomerTicket(ctx context.Context, sc ticket.Scope, id int64) (*ticket.CustomerTicket, error) {
-	cond, args := db.scopeCond(sc)
+	cond, args := db.scopeCond(sc, false)
 	var ct ticket.CustomerTicket
 	err := scanCustomerTicket(db.queryRow(ctx, "SELECT "+customerColumns+" FROM "+customerFrom+" WHERE t.id = ? AND "+cond,
 		append([]any{id}, args...)...), &ct)
@@ -589,7 +620,7 @@ func (db *DB) CustomerTicket(ctx context.Context, sc ticket.Scope, id int64) (*t
 // ScopedAttachment returns an attachment of a public message on a ticket
 // in the scope; any other is NotFound.
 func (db *DB) ScopedAttachment(ctx context.Context, sc ticket.Scope, id int64) (*ticket.Attachment, error) {
-	cond, args := db.scopeCond(sc)
+	cond, args := db.scopeCond(sc, false)
 	var a ticket.Attachment
 	err := scanAttachment(db.queryRow(ctx, `SELECT a.id, a.ticket_id, a.message_id, a.blob_key, a.filename, a.content_type, a.size,
 		a.sha256, a.created_at FROM attachments a JOIN messages m ON m.id = a.message_id AND m.ticket_id = a.ticket_id

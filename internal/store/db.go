@@ -48,6 +48,9 @@ type DB struct {
 	now     func() time.Time
 	path    string // the SQLite file; empty on PostgreSQL
 
+	stmts    *statements    // SQLite only
+	settings *settingsCache // shared by clock copies
+
 	migrator     *goose.Provider // built once, on first use
 	migratorErr  error
 	migratorOnce *sync.Once
@@ -59,7 +62,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db := &DB{now: now, migratorOnce: new(sync.Once)}
+	db := &DB{now: now, migratorOnce: new(sync.Once), settings: &settingsCache{}}
 	if o.DatabaseURL != "" {
 		p, err := sql.Open("pgx", o.DatabaseURL)
 		if err != nil {
@@ -74,6 +77,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, fmt.Errorf("store: create data dir: %w", err)
 		}
 		db.path = filepath.Join(o.DataDir, SQLiteFile)
+		db.stmts = &statements{}
 		w, err := sql.Open("sqlite", sqliteDSN(db.path, false))
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
@@ -122,6 +126,7 @@ func sqliteDSN(path string, readOnly bool) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -245,13 +250,33 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 			tx.Rollback()
 		}
 	}()
-	if err = fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	state := &txState{}
+	if err = fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), txStateKey{}, state)); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", db.dialect.translate(err))
 	}
+	if state.settingsChanged {
+		db.settings.changed()
+	}
 	return nil
+}
+
+type txStateKey struct{}
+
+// txState is what a transaction remembers to do once it commits.
+type txState struct {
+	settingsChanged bool
+}
+
+// settingsChanged forgets cached settings now and, in a transaction, again
+// once it commits: a read between the two would have cached the old ones.
+func (db *DB) settingsChanged(ctx context.Context) {
+	db.settings.changed()
+	if st, ok := ctx.Value(txStateKey{}).(*txState); ok {
+		st.settingsChanged = true
+	}
 }
 
 type querier interface {
@@ -280,12 +305,21 @@ func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := db.reader(ctx).QueryContext(ctx, db.dialect.rebind(q), args...)
+	q = db.dialect.rebind(q)
+	if st := db.prepared(ctx, q); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, db.dialect.translate(err)
+	}
+	rows, err := db.reader(ctx).QueryContext(ctx, q, args...)
 	return rows, db.dialect.translate(err)
 }
 
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return db.reader(ctx).QueryRowContext(ctx, db.dialect.rebind(q), args...)
+	q = db.dialect.rebind(q)
+	if st := db.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.reader(ctx).QueryRowContext(ctx, q, args...)
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.

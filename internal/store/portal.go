@@ -87,8 +87,24 @@ func (db *DB) Portals(ctx context.Context) ([]portal.Settings, error) {
 	return db.scanPortals(ctx, "")
 }
 
-// Portal returns the portal with this slug.
+// Portal returns the portal with this slug. Outside a transaction it may
+// come from the settings cache: treat its maps and slices as read-only.
 func (db *DB) Portal(ctx context.Context, slug string) (*portal.Settings, error) {
+	if !cacheable(ctx) {
+		return db.readPortal(ctx, slug)
+	}
+	p, gen, ok := db.settings.portal(slug)
+	if ok {
+		return p, nil
+	}
+	p, err := db.readPortal(ctx, slug)
+	if err == nil {
+		db.settings.keepPortal(slug, p, gen)
+	}
+	return p, err
+}
+
+func (db *DB) readPortal(ctx context.Context, slug string) (*portal.Settings, error) {
 	ps, err := db.scanPortals(ctx, "WHERE slug = ?", slug)
 	if err != nil {
 		return nil, err
@@ -121,6 +137,7 @@ func (db *DB) UpdatePortal(ctx context.Context, p *portal.Settings) error {
 	}
 	return db.InTx(ctx, func(ctx context.Context) error {
 		now := db.Now()
+		db.settingsChanged(ctx)
 		res, err := db.exec(ctx, `UPDATE portals SET slug = ?, name = ?, domain = ?, enabled = ?, languages = ?, default_language = ?,
 			default_inbox_id = ?, ticket_permission = ?, access_mode = ?, consent_text = ?, consent_checkbox_label = ?,
 			ticket_label = ?, columns = ?, visibility_filters = ?, owner_display = ?, show_custom_stages = ?,

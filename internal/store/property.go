@@ -8,8 +8,25 @@ import (
 	"portico/internal/property"
 )
 
-// PropertyDefinitions lists built-in properties, then custom ones.
+// PropertyDefinitions lists built-in properties, then custom ones. Outside
+// a transaction the list may come from the settings cache: treat it as
+// read-only.
 func (db *DB) PropertyDefinitions(ctx context.Context) ([]property.Definition, error) {
+	if !cacheable(ctx) {
+		return db.readPropertyDefinitions(ctx)
+	}
+	defs, gen, ok := db.settings.definitions()
+	if ok {
+		return defs, nil
+	}
+	defs, err := db.readPropertyDefinitions(ctx)
+	if err == nil {
+		db.settings.keepDefinitions(defs, gen)
+	}
+	return defs, err
+}
+
+func (db *DB) readPropertyDefinitions(ctx context.Context) ([]property.Definition, error) {
 	rows, err := db.query(ctx, `SELECT id, name, label, type, options, builtin, portal_visible, position, created_at, updated_at
 		FROM property_definitions ORDER BY builtin DESC, position, id`)
 	if err != nil {
@@ -40,6 +57,7 @@ func (db *DB) CreatePropertyDefinition(ctx context.Context, d *property.Definiti
 	}
 	now := db.Now()
 	var id int64
+	db.settingsChanged(ctx)
 	err = db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind(`INSERT INTO property_definitions (name, label, type, options, builtin, portal_visible, position, created_at, updated_at)
 		VALUES (?, ?, ?, ?, FALSE, ?, (SELECT COALESCE(MAX(position) + 1, 0) FROM property_definitions WHERE NOT builtin), ?, ?)
 		RETURNING id, position`), d.Name, label, d.Type, options, d.PortalVisible, now, now).Scan(&id, &d.Position)
