@@ -10,39 +10,8 @@ import (
 	"time"
 
 	"portico/internal/portal"
-	"portico/internal/property"
 	"portico/internal/ticket"
 )
-
-// columnMessages name the built-in list columns in the message catalog.
-var columnMessages = map[string]string{
-	"id": "tickets.col.id", "subject": "tickets.col.subject", "requester": "tickets.col.requester",
-	"company": "tickets.col.company", "created_at": "tickets.col.created", "owner": "tickets.col.owner",
-	"last_activity_at": "tickets.col.last_activity", "closed_at": "tickets.col.closed", "status": "tickets.col.status",
-	"stage": "tickets.col.stage", "pipeline": "tickets.col.pipeline", "priority": "tickets.col.priority",
-	"reply_channel": "tickets.col.reply_channel",
-}
-
-// columnTitle is a list column's heading in the visitor's language: the
-// catalog's for built-in columns, the admin's label for custom ones.
-func columnTitle(v *visitor, defs []property.Definition, col string) string {
-	if id, ok := columnMessages[col]; ok {
-		return v.loc.T(id)
-	}
-	if d, ok := property.Find(defs, col); ok {
-		return portal.Label(d.Label, v.loc.Lang(), d.Name)
-	}
-	return col
-}
-
-// statusText is a ticket's status as the portal shows it (SPEC P10): the
-// stage's own name when the portal shows custom stages, else Open/Closed.
-func statusText(v *visitor, t *ticket.CustomerTicket) string {
-	if v.portal.ShowCustomStages && t.StageName != "" {
-		return t.StageName
-	}
-	return v.loc.T("status." + t.Status)
-}
 
 // csvTime is how times appear in exports: UTC, readable by spreadsheets.
 func csvTime(t *time.Time) string {
@@ -75,7 +44,7 @@ func columnText(v *visitor, t *ticket.CustomerTicket, col string) string {
 		}
 		return t.Owner.Display(v.portal.OwnerDisplay)
 	case "status":
-		return statusText(v, t)
+		return pageStatus(v, t).Text
 	case "stage":
 		return t.StageName
 	case "pipeline":
@@ -168,7 +137,7 @@ func (s *Server) portalExport(w http.ResponseWriter, r *http.Request, v *visitor
 		}
 		cw = csv.NewWriter(w)
 		for i, c := range cols {
-			row[i] = neutralise(columnTitle(v, defs, c))
+			row[i] = neutralise(pagePropertyLabel(v.loc, defs, c))
 		}
 		return cw.Write(row)
 	}
