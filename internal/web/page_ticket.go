@@ -146,13 +146,15 @@ func (s *Server) pageTicketDetail(ctx context.Context, v *visitor, id int64) (*p
 		}
 	}
 
-	names := map[string]string{}
+	names := &authorNames{s: s, v: v}
 	for i := range d.Messages {
 		m := &d.Messages[i]
 		mv := pageMessage{ID: m.ID, Body: m.Body, Resolution: m.Resolution, CreatedAt: m.CreatedAt, Kind: m.Author.Type}
-		if mv.Author, mv.Kind, err = s.pageAuthorName(ctx, v, names, m.Author); err != nil {
+		au, err := names.author(ctx, m.Author)
+		if err != nil {
 			return nil, err
 		}
+		mv.Author, mv.Kind = pageAuthorName(v, m.Author, au)
 		for _, a := range m.Attachments {
 			mv.Attachments = append(mv.Attachments, pageAttachment{Name: a.Filename, Size: pageFileSize(v, a.Size),
 				URL: "/api/v1/portal/" + v.portal.Slug + "/attachments/" + strconv.FormatInt(a.ID, 10)})
@@ -196,43 +198,19 @@ func pageVisible(defs []property.Definition, name string) bool {
 	return ok && d.PortalVisible
 }
 
-// pageAuthorName is how the portal names a message's author: the active
+// pageAuthorName is how the page names a message's author: the active
 // identity is "You", agents appear as the portal shows owners, contacts by
-// name. names caches the look-ups of one page.
-func (s *Server) pageAuthorName(ctx context.Context, v *visitor, names map[string]string, a ticket.Author) (name, kind string, err error) {
-	if a.ID == nil {
-		return v.loc.T("ticket.author.support"), "system", nil
+// name; kind styles the message.
+func pageAuthorName(v *visitor, a ticket.Author, au messageAuthor) (name, kind string) {
+	switch {
+	case a.ID == nil:
+		return v.loc.T("ticket.author.support"), "system"
+	case au.Me:
+		return v.loc.T("ticket.author.you"), "me"
+	case au.Name == "":
+		return v.loc.T("ticket.author.support"), a.Type
 	}
-	if a.Type == ticket.AuthorContact && *a.ID == v.identity.ContactID {
-		return v.loc.T("ticket.author.you"), "me", nil
-	}
-	key := a.Type + ":" + strconv.FormatInt(*a.ID, 10)
-	if n, ok := names[key]; ok {
-		return n, a.Type, nil
-	}
-	switch a.Type {
-	case ticket.AuthorAgent:
-		ag, err := s.Agents.Agent(ctx, *a.ID)
-		if err != nil && !apperr.Is(err, apperr.NotFound) {
-			return "", "", err
-		}
-		if ag != nil {
-			name = ticket.NewOwner(ag.Name, ag.Alias).Display(v.portal.OwnerDisplay)
-		}
-	case ticket.AuthorContact:
-		c, err := s.Contacts.Contact(ctx, *a.ID)
-		if err != nil && !apperr.Is(err, apperr.NotFound) {
-			return "", "", err
-		}
-		if c != nil {
-			name = c.Name()
-		}
-	}
-	if name == "" {
-		name = v.loc.T("ticket.author.support")
-	}
-	names[key] = name
-	return name, a.Type, nil
+	return au.Name, a.Type
 }
 
 // pageFileSize is a file's size in KB or MB.
