@@ -91,6 +91,13 @@ func (db *DB) GenerateBulk(ctx context.Context, o BulkOptions) (*BulkResult, err
 			o.Progress(end)
 		}
 	}
+	if db.Engine() == "sqlite" {
+		// Rows written in bulk leave the text index in many small pieces;
+		// one merged index answers searches several times faster.
+		if _, err := db.w.ExecContext(ctx, "INSERT INTO ticket_search (ticket_search) VALUES ('optimize')"); err != nil {
+			return nil, fmt.Errorf("store: bulk search index: %w", err)
+		}
+	}
 	if db.Engine() == "postgres" {
 		for _, t := range []string{"agents", "companies", "contacts", "accounts", "tickets", "messages", "events"} {
 			if _, err := db.w.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {

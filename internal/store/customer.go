@@ -27,21 +27,45 @@ var _ ticket.CustomerStore = (*DB)(nil)
 // The rule has two spellings of one meaning. For one ticket, found by id,
 // it is tested row by row. For lists and counts (many) the visible ids are
 // gathered from the requester, share and company indexes first, so that a
-// customer's view never scans the whole table.
-func (db *DB) scopeCond(sc ticket.Scope, many bool) (string, []any) {
+// customer's view never scans the whole table. A search (q, on SQLite)
+// narrows each of those sources by its own index before they are joined:
+// the company's tickets by the company's range of search documents.
+func (db *DB) scopeCond(sc ticket.Scope, many bool, q string) (string, []any) {
 	if sc.ContactID <= 0 {
 		return "1 = 0", nil
 	}
 	var b strings.Builder
 	args := []any{sc.ContactID, sc.ContactID}
-	if many {
+	switch {
+	case many && q != "" && db.Engine() == "sqlite":
+		// The requester's and the shared tickets are few: each one's
+		// document is read. The company's many are looked up in the
+		// company's range of an index.
+		match, margs := docMatches("rt", q)
+		smatch, _ := docMatches("st", q)
+		args = slices.Concat([]any{sc.ContactID}, margs, []any{sc.ContactID}, margs)
+		b.WriteString("(t.id IN (SELECT rt.id FROM tickets rt WHERE rt.requester_id = ?")
+		if sc.CompanyID != 0 {
+			b.WriteString(" AND rt.company_id IS NOT ?")
+			args = slices.Insert(args, 1, any(sc.CompanyID))
+		}
+		b.WriteString(" AND " + match +
+			" UNION ALL SELECT st.id FROM ticket_shares sh JOIN tickets st ON st.id = sh.ticket_id WHERE sh.contact_id = ? AND " + smatch)
+		if sc.CompanyID != 0 {
+			set, key, sargs := searchSet(q, false)
+			lo, hi := companyKeys(sc.CompanyID)
+			b.WriteString(" UNION ALL SELECT m.k & " + searchIDMask + " FROM (" + set + " AND " + key + " BETWEEN ? AND ?) m")
+			args = slices.Concat(args, sargs, []any{lo, hi})
+		}
+		b.WriteString(")")
+	case many:
 		b.WriteString("(t.id IN (SELECT rt.id FROM tickets rt WHERE rt.requester_id = ? UNION ALL SELECT sh.ticket_id FROM ticket_shares sh WHERE sh.contact_id = ?")
 		if sc.CompanyID != 0 {
 			b.WriteString(" UNION ALL SELECT ct.id FROM tickets ct WHERE ct.company_id = ?")
 			args = append(args, sc.CompanyID)
 		}
 		b.WriteString(")")
-	} else {
+	default:
 		b.WriteString("(t.requester_id = ? OR EXISTS (SELECT 1 FROM ticket_shares sh WHERE sh.ticket_id = t.id AND sh.contact_id = ?)")
 		if sc.CompanyID != 0 {
 			b.WriteString(" OR t.company_id = ?")
@@ -50,6 +74,11 @@ func (db *DB) scopeCond(sc ticket.Scope, many bool) (string, []any) {
 	}
 	b.WriteString(") AND (NOT t.draft OR t.requester_id = ?)")
 	args = append(args, sc.ContactID)
+	if many && q != "" && db.Engine() != "sqlite" {
+		cond, a := db.dialect.textSearch(q, false)
+		b.WriteString(" AND " + cond)
+		args = append(args, a...)
+	}
 	for _, f := range sc.Filters {
 		cond, a := db.filterCond(f)
 		b.WriteString(" AND " + cond)
@@ -278,7 +307,7 @@ func (db *DB) lockTicket(ctx context.Context) string {
 // NotFound, exactly like one that does not exist. Inside a transaction the
 // ticket is locked for the change that follows.
 func (db *DB) ScopedTicket(ctx context.Context, sc ticket.Scope, id int64) (*ticket.Ticket, error) {
-	cond, args := db.scopeCond(sc, false)
+	cond, args := db.scopeCond(sc, false, "")
 	var t ticket.Ticket
 	err := scanTicket(db.queryRow(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE t.id = ? AND "+cond+db.lockTicket(ctx),
 		append([]any{id}, args...)...), &t)
@@ -313,14 +342,16 @@ const customerFrom = `tickets t JOIN stages s ON s.id = t.stage_id JOIN pipeline
 	JOIN contacts rq ON rq.id = t.requester_id LEFT JOIN companies co ON co.id = t.company_id
 	LEFT JOIN agents ag ON ag.id = t.owner_id`
 
-func scanCustomerTicket(row interface{ Scan(...any) error }, ct *ticket.CustomerTicket) error {
+// scanCustomerTicket reads customerColumns, and the columns of extra after
+// them.
+func scanCustomerTicket(row interface{ Scan(...any) error }, ct *ticket.CustomerTicket, extra ...any) error {
 	var first, last string
 	var company, ownerName, ownerAlias, priority *string
 	var ownerID *int64
-	err := row.Scan(&ct.ID, &ct.Subject, &ct.Status, &ct.StageID, &ct.StageName, &ct.PipelineID, &ct.PipelineName, &ct.InboxID,
+	err := row.Scan(append([]any{&ct.ID, &ct.Subject, &ct.Status, &ct.StageID, &ct.StageName, &ct.PipelineID, &ct.PipelineName, &ct.InboxID,
 		&ct.RequesterID, &first, &last, nullInt64{&ct.CompanyID}, nullString{&company}, nullInt64{&ownerID},
 		nullString{&ownerName}, nullString{&ownerAlias}, nullString{&priority}, &ct.ReplyChannel, &ct.Draft,
-		jsonCol{&ct.Properties}, timeCol{&ct.CreatedAt}, timeCol{&ct.LastActivityAt}, nullTime{&ct.ClosedAt})
+		jsonCol{&ct.Properties}, timeCol{&ct.CreatedAt}, timeCol{&ct.LastActivityAt}, nullTime{&ct.ClosedAt}}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -347,7 +378,7 @@ func scanCustomerTicket(row interface{ Scan(...any) error }, ct *ticket.Customer
 // customerWhere is the condition of a customer's view: the scope, the
 // view and the filters, in that order.
 func (db *DB) customerWhere(f ticket.CustomerFilter) ([]string, []any, error) {
-	cond, args := db.scopeCond(f.Scope, true)
+	cond, args := db.scopeCond(f.Scope, true, f.Q)
 	where := []string{cond}
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
@@ -395,10 +426,6 @@ func (db *DB) customerWhere(f ticket.CustomerFilter) ([]string, []any, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Properties)) {
 		cond, a := db.filterCond(portal.Filter{Property: name, Op: portal.OpIn, Values: []any{f.Properties[name]}})
-		add(cond, a...)
-	}
-	if f.Q != "" {
-		cond, a := db.dialect.textSearch(f.Q, false)
 		add(cond, a...)
 	}
 	if f.InQueue {
@@ -522,26 +549,25 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 		return out, err
 	}
 	cond := strings.Join(where, " AND ")
-	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+viewFrom+" WHERE "+cond, args...).Scan(&out.Total); err != nil {
-		return out, err
-	}
 	offset, err := parseOffset(f.Cursor)
 	if err != nil {
 		return out, err
 	}
 	limit := pageLimit(f.Limit)
 	order, oargs := db.customerOrder(f)
+	// One pass over the view gives the page and, counted alongside, the
+	// number of tickets in the whole view.
 	var q string
 	var qargs []any
 	switch f.Sort {
 	case "requester", "company", "owner", "pipeline":
 		// Sorted by a joined name: the page needs every join.
-		q = "SELECT " + customerColumns + " FROM " + customerFrom + " WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+		q = "SELECT " + customerColumns + ", COUNT(*) OVER () FROM " + customerFrom + " WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?"
 		qargs = slices.Concat(args, oargs, []any{limit + 1, offset})
 	default:
 		// Pick the page's ids first, then join names to those rows only.
-		q = "SELECT " + customerColumns + " FROM (SELECT t.id AS pid FROM " + viewFrom + " WHERE " + cond + " ORDER BY " + order +
-			" LIMIT ? OFFSET ?) pg CROSS JOIN " + customerFrom + " WHERE t.id = pg.pid ORDER BY " + order
+		q = "SELECT " + customerColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + viewFrom +
+			" WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?) pg CROSS JOIN " + customerFrom + " WHERE t.id = pg.pid ORDER BY " + order
 		qargs = slices.Concat(args, oargs, []any{limit + 1, offset}, oargs)
 	}
 	rows, err := db.query(ctx, q, qargs...)
@@ -555,12 +581,19 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 			break
 		}
 		var ct ticket.CustomerTicket
-		if err := scanCustomerTicket(rows, &ct); err != nil {
+		if err := scanCustomerTicket(rows, &ct, &out.Total); err != nil {
 			return out, err
 		}
 		out.Items = append(out.Items, ct)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	if len(out.Items) == 0 && offset > 0 {
+		// Past the end: the page is empty, the view may not be.
+		err = db.queryRow(ctx, "SELECT COUNT(*) FROM "+viewFrom+" WHERE "+cond, args...).Scan(&out.Total)
+	}
+	return out, err
 }
 
 // EachCustomerTicket streams a customer's whole view to fn, row by row.
@@ -607,7 +640,7 @@ func (db *DB) CustomerStats(ctx context.Context, f ticket.CustomerFilter) (ticke
 // CustomerTicket returns one ticket of the customer's scope as the list
 // shows it; one outside the scope is NotFound.
 func (db *DB) CustomerTicket(ctx context.Context, sc ticket.Scope, id int64) (*ticket.CustomerTicket, error) {
-	cond, args := db.scopeCond(sc, false)
+	cond, args := db.scopeCond(sc, false, "")
 	var ct ticket.CustomerTicket
 	err := scanCustomerTicket(db.queryRow(ctx, "SELECT "+customerColumns+" FROM "+customerFrom+" WHERE t.id = ? AND "+cond,
 		append([]any{id}, args...)...), &ct)
@@ -620,7 +653,7 @@ func (db *DB) CustomerTicket(ctx context.Context, sc ticket.Scope, id int64) (*t
 // ScopedAttachment returns an attachment of a public message on a ticket
 // in the scope; any other is NotFound.
 func (db *DB) ScopedAttachment(ctx context.Context, sc ticket.Scope, id int64) (*ticket.Attachment, error) {
-	cond, args := db.scopeCond(sc, false)
+	cond, args := db.scopeCond(sc, false, "")
 	var a ticket.Attachment
 	err := scanAttachment(db.queryRow(ctx, `SELECT a.id, a.ticket_id, a.message_id, a.blob_key, a.filename, a.content_type, a.size,
 		a.sha256, a.created_at FROM attachments a JOIN messages m ON m.id = a.message_id AND m.ticket_id = a.ticket_id

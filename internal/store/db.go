@@ -49,6 +49,7 @@ type DB struct {
 	path    string // the SQLite file; empty on PostgreSQL
 
 	stmts    *statements    // SQLite only
+	batch    *batcher       // SQLite only
 	settings *settingsCache // shared by clock copies
 
 	migrator     *goose.Provider // built once, on first use
@@ -78,6 +79,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 		db.path = filepath.Join(o.DataDir, SQLiteFile)
 		db.stmts = &statements{}
+		db.batch = newBatcher()
 		w, err := sql.Open("sqlite", sqliteDSN(db.path, false))
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
@@ -126,6 +128,7 @@ func sqliteDSN(path string, readOnly bool) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.closeBatches()
 	db.stmts.close()
 	err := db.w.Close()
 	if db.r != db.w {
@@ -233,9 +236,15 @@ type txKey struct{}
 
 // InTx runs fn in a write transaction; the store methods fn calls with the
 // context it is given take part in it. A nested InTx joins the outer one.
+// On SQLite fn runs on the store's writer goroutine, in a savepoint of a
+// transaction it may share with others (see batch.go); it must use only
+// the context it is given.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return fn(ctx)
+	}
+	if db.batch != nil {
+		return db.batched(ctx, fn)
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	msqlite "modernc.org/sqlite"
@@ -58,6 +59,53 @@ func init() {
 		}
 		return args[0], nil
 	})
+	// search_grams feeds the index of short Chinese, Japanese and Korean
+	// words (migration 00004).
+	msqlite.MustRegisterDeterministicScalarFunction("search_grams", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return searchGrams(v), nil
+		case []byte:
+			return searchGrams(string(v)), nil
+		}
+		return "", nil
+	})
+}
+
+// ideographic reports whether r belongs to a script written without
+// spaces between words, where one- and two-character words are common.
+func ideographic(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// searchGrams lists, once each and separated by spaces, every character of
+// s's ideographic runs and every pair of neighbours within them: the words
+// a query of one or two such characters looks up.
+func searchGrams(s string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	add := func(g string) {
+		if !seen[g] {
+			seen[g] = true
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(g)
+		}
+	}
+	var prev rune
+	for _, r := range s {
+		if !ideographic(r) {
+			prev = 0
+			continue
+		}
+		add(string(r))
+		if prev != 0 {
+			add(string([]rune{prev, r}))
+		}
+		prev = r
+	}
+	return b.String()
 }
 
 func (sqliteDialect) name() string { return "sqlite" }
@@ -86,22 +134,75 @@ func (sqliteDialect) translate(err error) error {
 	return err
 }
 
-// textSearch uses the trigram FTS tables for queries of three or more
-// characters and a LIKE scan (limited by the caller's other conditions)
-// for shorter ones, common in Chinese.
+// searchKey is the key of a ticket's search document (see migration
+// 00004): its company's documents are one range of keys.
+func searchKey(t string) string { return "((COALESCE(" + t + ".company_id, 0) << 36) | " + t + ".id)" }
+
+// companyKeys is the range of keys of a company's search documents.
+func companyKeys(companyID int64) (lo, hi int64) { return companyID << 36, (companyID+1)<<36 - 1 }
+
+// searchIDMask turns a search document's key back into the ticket id.
+const searchIDMask = "68719476735"
+
+// indexed reports whether an index answers a search for q: trigrams for
+// three characters or more, ideographic grams for fewer.
+func indexed(q string) bool {
+	if len([]rune(q)) >= 3 {
+		return true
+	}
+	for _, r := range q {
+		if !ideographic(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// searchSet is a query of the keys (as k) of the documents matching q, by
+// the cheapest index that answers it, as "SELECT … WHERE …" to which a
+// condition on the key (named by the second result) may be appended.
+// Customers search doc only; agents (notes) the internal notes too.
+func searchSet(q string, notes bool) (string, string, []any) {
+	switch {
+	case len([]rune(q)) >= 3:
+		phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+		if !notes {
+			phrase = "doc : " + phrase
+		}
+		return "SELECT ts.rowid AS k FROM ticket_search ts WHERE ts.ticket_search MATCH ?", "ts.rowid", []any{phrase}
+	case indexed(q):
+		phrase := `"` + q + `"`
+		if !notes {
+			phrase = "doc : " + phrase
+		}
+		return "SELECT tg.rowid AS k FROM ticket_grams tg WHERE tg.ticket_grams MATCH ?", "tg.rowid", []any{phrase}
+	case notes:
+		f := strings.ToLower(q)
+		return "SELECT td.key AS k FROM ticket_docs td WHERE (instr(td.doc, ?) > 0 OR instr(td.notes, ?) > 0)", "td.key", []any{f, f}
+	}
+	return "SELECT td.key AS k FROM ticket_docs td WHERE instr(td.doc, ?) > 0", "td.key", []any{strings.ToLower(q)}
+}
+
+// docMatches is the condition "the document of ticket t contains q",
+// tested on that one document: for the few tickets a customer requested
+// or was shared, cheaper than asking an index.
+func docMatches(t, q string) (string, []any) {
+	return "EXISTS (SELECT 1 FROM ticket_docs td WHERE td.key = " + searchKey(t) + " AND instr(td.doc, ?) > 0)", []any{strings.ToLower(q)}
+}
+
+// textSearch finds the matching documents through an index, or for a
+// short query outside the ideographic scripts checks each row's document
+// (limited by the caller's other conditions).
 func (sqliteDialect) textSearch(q string, internal bool) (string, []any) {
-	pub := " AND internal = 0"
-	if internal {
-		pub = ""
+	if !indexed(q) {
+		f := strings.ToLower(q)
+		if !internal {
+			return docMatches("t", q)
+		}
+		return "EXISTS (SELECT 1 FROM ticket_docs td WHERE td.key = " + searchKey("t") + " AND (instr(td.doc, ?) > 0 OR instr(td.notes, ?) > 0))", []any{f, f}
 	}
-	if len([]rune(q)) < 3 {
-		like := "%" + escapeLike(strings.ToLower(q)) + "%"
-		return `(fold(t.subject) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND fold(m.body) LIKE ? ESCAPE '\'` +
-			strings.Replace(pub, "internal", "m.internal", 1) + `))`, []any{like, like}
-	}
-	phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
-	return `(t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?) OR t.id IN (SELECT ticket_id FROM messages_fts WHERE messages_fts MATCH ?` + pub + `))`,
-		[]any{phrase, phrase}
+	set, _, args := searchSet(q, internal)
+	return "t.id IN (SELECT m.k & " + searchIDMask + " FROM (" + set + ") m)", args
 }
 
 type postgresDialect struct{}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"portico/internal/contact"
 	"portico/internal/event"
 	"portico/internal/store"
 	"portico/internal/store/storetest"
@@ -137,6 +138,133 @@ func TestTicketSearchFollowsRename(t *testing.T) {
 			if p.Total != tt.want {
 				t.Errorf("search %q after rename: %d tickets, want %d", tt.q, p.Total, tt.want)
 			}
+		}
+	})
+}
+
+// A customer's search finds what the customer may see — their own tickets,
+// those shared with them and their company's — by subject and public
+// messages only, and follows a ticket when its company changes or goes.
+func TestCustomerSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		svc := ticket.NewService(db)
+		agent := newAgent(t, db, "agent@example.com")
+		acme := newCompany(t, db, "Acme", nil)
+		globex := newCompany(t, db, "Globex", nil)
+		ada := newContact(t, db, "Ada", "", &acme.ID)
+		bob := newContact(t, db, "Bob", "", &acme.ID)
+		eve := newContact(t, db, "Eve", "", &globex.ID)
+		loner := newContact(t, db, "Lone", "", nil)
+
+		names := map[int64]string{}
+		create := func(name string, who *contact.Contact, subject, body string) *ticket.Ticket {
+			t.Helper()
+			tk, err := svc.Create(ctx, event.Actor{Type: event.ActorContact, ID: who.ID},
+				ticket.NewTicket{Subject: subject, Body: body, RequesterID: who.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			names[tk.ID] = name
+			return tk
+		}
+		mine := create("mine", ada, "Printer jammed", "The printer on floor 2 jams")
+		colleague := create("colleague", bob, "Drukarka nie działa", "Drukarka w biurze: błąd E-12")
+		create("other company", eve, "Printer jammed too", "Our printer jams as well")
+		create("colleague, Chinese", bob, "网络很慢", "办公室的网络从早上开始就很慢")
+		create("other company, Chinese", eve, "网络很慢", "网络断了")
+		shared := create("shared", eve, "Skrivaren på kontoret", "Skrivaren skriver inte ut")
+		create("loner", loner, "打印机坏了", "网络也断了")
+		if err := db.ShareTicket(ctx, shared.ID, eve.ID, []int64{ada.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AddAgentMessage(ctx, agent.ID, ticket.MessageDesk, mine.ID, ticket.NewMessage{Body: "customer is upset", Internal: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AddAgentMessage(ctx, agent.ID, ticket.MessageDesk, colleague.ID, ticket.NewMessage{Body: "Wymieniliśmy toner"}); err != nil {
+			t.Fatal(err)
+		}
+
+		search := func(sc ticket.Scope, q string) []string {
+			t.Helper()
+			p, err := db.CustomerTickets(ctx, ticket.CustomerFilter{Scope: sc, Q: q, Sort: ticket.SortID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range p.Items {
+				got = append(got, names[it.ID])
+			}
+			if p.Total != len(got) {
+				t.Errorf("search %q: total %d for %d items", q, p.Total, len(got))
+			}
+			slices.Sort(got)
+			return got
+		}
+		adaCompany := ticket.Scope{ContactID: ada.ID, CompanyID: acme.ID}
+		adaOwn := ticket.Scope{ContactID: ada.ID}
+		tests := []struct {
+			name  string
+			scope ticket.Scope
+			q     string
+			want  []string
+		}{
+			{"own ticket by subject", adaOwn, "printer", []string{"mine"}},
+			{"company ticket by subject", adaCompany, "drukarka", []string{"colleague"}},
+			{"company ticket by agent's public reply", adaCompany, "TONER", []string{"colleague"}},
+			{"company ticket under own permission", adaOwn, "drukarka", nil},
+			{"shared ticket of another company", adaOwn, "skrivaren", []string{"shared"}},
+			{"shared ticket, two characters", adaOwn, "på", []string{"shared"}},
+			{"company ticket, two characters", adaCompany, "E-", []string{"colleague"}},
+			{"company ticket, two ideographs", adaCompany, "网络", []string{"colleague, Chinese"}},
+			{"company ticket, one ideograph", adaCompany, "慢", []string{"colleague, Chinese"}},
+			{"company ticket, three ideographs", adaCompany, "办公室", []string{"colleague, Chinese"}},
+			{"internal note", adaCompany, "upset", nil},
+			{"internal note, two characters", adaCompany, "up", nil},
+			{"other company's ticket", adaCompany, "too", nil},
+			{"contact without company", ticket.Scope{ContactID: loner.ID}, "打印机", []string{"loner"}},
+			{"contact without company, two characters", ticket.Scope{ContactID: loner.ID}, "网络", []string{"loner"}},
+		}
+		for _, tt := range tests {
+			if got := search(tt.scope, tt.q); !slices.Equal(got, tt.want) {
+				t.Errorf("%s: search %q found %q, want %q", tt.name, tt.q, got, tt.want)
+			}
+		}
+
+		// The colleague's ticket moves to Globex: Ada's company no longer
+		// finds it, Eve's does, and Bob still does as its requester.
+		moved, err := db.Ticket(ctx, colleague.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved.CompanyID = &globex.ID
+		if err := db.UpdateTicket(ctx, moved); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name  string
+			scope ticket.Scope
+			want  []string
+		}{
+			{"old company", adaCompany, nil},
+			{"new company", ticket.Scope{ContactID: eve.ID, CompanyID: globex.ID}, []string{"colleague"}},
+			{"requester", ticket.Scope{ContactID: bob.ID}, []string{"colleague"}},
+		} {
+			if got := search(tt.scope, "toner"); !slices.Equal(got, tt.want) {
+				t.Errorf("after the move, %s: found %q, want %q", tt.name, got, tt.want)
+			}
+		}
+
+		// Globex is deleted: its tickets have no company, and their
+		// requesters and the contacts they were shared with still find them.
+		if err := db.DeleteCompany(ctx, globex.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := search(adaOwn, "skrivaren"); !slices.Equal(got, []string{"shared"}) {
+			t.Errorf("after the company went, the shared ticket: found %q", got)
+		}
+		if got := search(ticket.Scope{ContactID: bob.ID}, "drukarka"); !slices.Equal(got, []string{"colleague"}) {
+			t.Errorf("after the company went, the requester's ticket: found %q", got)
 		}
 	})
 }
