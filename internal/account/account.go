@@ -106,6 +106,39 @@ type Store interface {
 	CreateDelivery(ctx context.Context, d *delivery.Delivery) error
 	// MainPortalSlug names the portal sign-in links point to: the first one.
 	MainPortalSlug(ctx context.Context) (string, error)
+
+	// SetPassword stores a new password hash; the account no longer has
+	// to change its password.
+	SetPassword(ctx context.Context, accountID int64, hash string) error
+	// DeleteAccountSessions ends every session of an account except the
+	// one whose token hash is keep (nil for none).
+	DeleteAccountSessions(ctx context.Context, accountID int64, keep []byte) error
+	// InAccessGroups reports whether any identity of the account is in
+	// one of the groups.
+	InAccessGroups(ctx context.Context, accountID int64, groupIDs []int64) (bool, error)
+	// ContactsByEmail returns the contacts with this normalised address.
+	ContactsByEmail(ctx context.Context, email string) ([]contact.Contact, error)
+	CreateContact(ctx context.Context, c *contact.Contact) error
+	CreateConsent(ctx context.Context, c *Consent) error
+
+	// CreateCode stores a verification code.
+	CreateCode(ctx context.Context, c *Code) error
+	// VoidCodes ends the unused codes of a purpose and destination.
+	VoidCodes(ctx context.Context, purpose, destination string) error
+	// LatestCode returns the newest unused code of a purpose and
+	// destination; NotFound when there is none.
+	LatestCode(ctx context.Context, purpose, destination string) (*Code, error)
+	// MissCode counts a wrong try of code id; an id naming no code is
+	// not an error.
+	MissCode(ctx context.Context, id int64) error
+	// UseCode marks code id used; NotFound when it was used or voided
+	// already or has no tries left, so that a code serves once.
+	UseCode(ctx context.Context, id int64) error
+
+	// Hit counts one event in bucket's window and returns the count so
+	// far; Hits returns the count without adding.
+	Hit(ctx context.Context, bucket string, window time.Time) (int, error)
+	Hits(ctx context.Context, bucket string, window time.Time) (int, error)
 }
 
 // Service holds the rules for accounts.

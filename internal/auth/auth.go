@@ -78,6 +78,12 @@ type Store interface {
 	Hit(ctx context.Context, bucket string, window time.Time) (int, error)
 	// Hits returns the count of bucket's current window without adding.
 	Hits(ctx context.Context, bucket string, window time.Time) (int, error)
+	// SetPassword stores a new password hash; the account no longer has
+	// to change its password.
+	SetPassword(ctx context.Context, accountID int64, hash string) error
+	// DeleteAccountSessions ends every session of an account except the
+	// one whose token hash is keep (nil for none).
+	DeleteAccountSessions(ctx context.Context, accountID int64, keep []byte) error
 }
 
 // Service signs people in and checks sessions.
@@ -158,6 +164,18 @@ func (s *Service) SignInCustomer(ctx context.Context, p *portal.Settings, login,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(CustomerLifetime)}, c)
 }
 
+// SignInVerified opens a session in portal p for account a, whose holder
+// proved who they are without a password, such as with the code that
+// confirmed their registration.
+func (s *Service) SignInVerified(ctx context.Context, p *portal.Settings, a *account.Account, c Client) (*Session, string, error) {
+	if a.Locked || len(a.Identities) == 0 {
+		return nil, "", errInvalid
+	}
+	now := s.store.Now()
+	return s.open(ctx, &Session{Kind: KindCustomer, PortalID: p.ID, AccountID: a.ID, ActiveContactID: a.Identities[0].ContactID,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(CustomerLifetime)}, c)
+}
+
 // SignInAgent checks an agent's email and password and opens a desk session.
 func (s *Service) SignInAgent(ctx context.Context, email, pw string, c Client) (*Session, string, error) {
 	norm, ok := agent.NormalizeEmail(email)
@@ -185,7 +203,7 @@ func (s *Service) SignInAgent(ctx context.Context, email, pw string, c Client) (
 // check, which costs the same whether or not the login exists.
 func (s *Service) checkPassword(ctx context.Context, realm, login, pw string, c Client, find func() (hash string, usable bool, err error)) (time.Time, error) {
 	now := s.store.Now()
-	buckets := map[string]int{realm + ":login:" + login: FailsPerLogin, realm + ":addr:" + c.Addr: FailsPerClient}
+	buckets := failBuckets(realm, login, c)
 	if err := s.checkLimits(ctx, now, buckets); err != nil {
 		return now, err
 	}
@@ -201,6 +219,67 @@ func (s *Service) checkPassword(ctx context.Context, realm, login, pw string, c 
 		return now, s.fail(ctx, now, buckets)
 	}
 	return now, nil
+}
+
+// failBuckets are the counters of failed sign-ins of realm: per login and
+// per client address.
+func failBuckets(realm, login string, c Client) map[string]int {
+	return map[string]int{realm + ":login:" + login: FailsPerLogin, realm + ":addr:" + c.Addr: FailsPerClient}
+}
+
+// PasswordChange is a signed-in customer's new password (SPEC P4).
+type PasswordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// ChangePassword sets a new password for the account of the customer
+// session of token. The current password is required, and a wrong one
+// counts as a failed sign-in of the account's login, under the same
+// limits. Every other session of the account ends; this one stays. The
+// same call ends the demand to change the password (SPEC I3).
+func (s *Service) ChangePassword(ctx context.Context, token string, in PasswordChange, c Client) error {
+	sess, err := s.store.SessionByToken(ctx, hashToken(token))
+	if apperr.Is(err, apperr.NotFound) || err == nil && sess.Kind != KindCustomer {
+		return errNoSession
+	}
+	if err != nil {
+		return err
+	}
+	a, err := s.store.Account(ctx, sess.AccountID)
+	if err != nil {
+		return err
+	}
+	now := s.store.Now()
+	buckets := failBuckets("signin", a.Login, c)
+	if err := s.checkLimits(ctx, now, buckets); err != nil {
+		return err
+	}
+	v := apperr.Validation{}
+	if !password.Verify(a.PasswordHash, in.CurrentPassword) {
+		if err := s.fail(ctx, now, buckets); !apperr.Is(err, apperr.Unauthorized) {
+			return err
+		}
+		v.Add("current_password", "is not correct")
+	} else if in.NewPassword == in.CurrentPassword {
+		v.Add("new_password", "must differ from the current password")
+	}
+	if problem := password.Check(in.NewPassword); problem != "" {
+		v.Add("new_password", problem)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := password.Hash(in.NewPassword)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetPassword(ctx, a.ID, hash); err != nil {
+			return err
+		}
+		return s.store.DeleteAccountSessions(ctx, a.ID, hashToken(token))
+	})
 }
 
 // open stores a new session and returns it with its token.

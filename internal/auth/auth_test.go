@@ -227,3 +227,127 @@ func TestSwitchIdentity(t *testing.T) {
 		}
 	})
 }
+
+func TestChangePassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		p, _ := f.db.Portal(ctx, "support")
+		idle := time.Hour
+		cl := auth.Client{Addr: "192.0.2.1"}
+		_, here, err := f.auth.SignInCustomer(ctx, p, "anna@example.com", "anna-password", cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, elsewhere, err := f.auth.SignInCustomer(ctx, p, "anna@example.com", "anna-password", cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, bob, err := f.auth.SignInCustomer(ctx, p, "+46701234567", "bob-password", cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		for _, tc := range []struct {
+			name   string
+			in     auth.PasswordChange
+			fields []string
+		}{
+			{"wrong current password", auth.PasswordChange{CurrentPassword: "guess", NewPassword: "a new password"}, []string{"current_password"}},
+			{"too short", auth.PasswordChange{CurrentPassword: "anna-password", NewPassword: "short"}, []string{"new_password"}},
+			{"the same again", auth.PasswordChange{CurrentPassword: "anna-password", NewPassword: "anna-password"}, []string{"new_password"}},
+			{"both wrong", auth.PasswordChange{CurrentPassword: "guess", NewPassword: "short"}, []string{"current_password", "new_password"}},
+		} {
+			err := f.auth.ChangePassword(ctx, here, tc.in, cl)
+			e := apperr.As(err)
+			if e == nil || e.Kind != apperr.Invalid || len(e.Fields) != len(tc.fields) {
+				t.Fatalf("%s: %v, want 422 on %v", tc.name, err, tc.fields)
+			}
+			for _, field := range tc.fields {
+				if e.Fields[field] == "" {
+					t.Errorf("%s: no problem with %s in %v", tc.name, field, e.Fields)
+				}
+			}
+		}
+		if _, err := f.auth.Session(ctx, elsewhere, auth.KindCustomer, idle); err != nil {
+			t.Fatalf("a refused change ended a session: %v", err)
+		}
+
+		if err := f.auth.ChangePassword(ctx, here, auth.PasswordChange{CurrentPassword: "anna-password", NewPassword: "a new password"}, cl); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.auth.Session(ctx, here, auth.KindCustomer, idle); err != nil {
+			t.Errorf("the session that changed the password ended: %v", err)
+		}
+		if _, err := f.auth.Session(ctx, elsewhere, auth.KindCustomer, idle); !apperr.Is(err, apperr.Unauthorized) {
+			t.Errorf("another session of the account lives on: %v", err)
+		}
+		if _, err := f.auth.Session(ctx, bob, auth.KindCustomer, idle); err != nil {
+			t.Errorf("another account's session ended: %v", err)
+		}
+		if _, _, err := f.auth.SignInCustomer(ctx, p, "anna@example.com", "anna-password", cl); !apperr.Is(err, apperr.Unauthorized) {
+			t.Errorf("the old password still signs in: %v", err)
+		}
+		if _, _, err := f.auth.SignInCustomer(ctx, p, "anna@example.com", "a new password", cl); err != nil {
+			t.Errorf("the new password does not sign in: %v", err)
+		}
+	})
+}
+
+func TestChangePasswordCountsAsFailedSignIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		p, _ := f.db.Portal(ctx, "support")
+		cl := auth.Client{Addr: "192.0.2.1"}
+		_, tok, err := f.auth.SignInCustomer(ctx, p, "anna@example.com", "anna-password", cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A stolen session guessing the password is stopped like a
+		// stranger guessing at the sign-in form, and for the form too.
+		for i := range auth.FailsPerLogin {
+			err := f.auth.ChangePassword(ctx, tok, auth.PasswordChange{CurrentPassword: "guess", NewPassword: "a new password"}, cl)
+			if !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("guess %d: %v", i+1, err)
+			}
+		}
+		err = f.auth.ChangePassword(ctx, tok, auth.PasswordChange{CurrentPassword: "anna-password", NewPassword: "a new password"}, cl)
+		if e := apperr.As(err); e == nil || e.Kind != apperr.RateLimited || e.RetryAfter <= 0 {
+			t.Fatalf("after %d wrong passwords: %v, want rate limited", auth.FailsPerLogin, err)
+		}
+		if _, _, err := f.auth.SignInCustomer(ctx, p, "anna@example.com", "anna-password", auth.Client{Addr: "203.0.113.5"}); !apperr.Is(err, apperr.RateLimited) {
+			t.Errorf("sign-in after wrong current passwords: %v, want rate limited", err)
+		}
+		f.clock.Add(auth.FailWindow)
+		if err := f.auth.ChangePassword(ctx, tok, auth.PasswordChange{CurrentPassword: "anna-password", NewPassword: "a new password"}, cl); err != nil {
+			t.Errorf("after the window: %v", err)
+		}
+	})
+}
+
+func TestSignInVerified(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		p, _ := f.db.Portal(ctx, "support")
+		a, err := f.db.AccountByLogin(ctx, "anna@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, tok, err := f.auth.SignInVerified(ctx, p, a, auth.Client{Addr: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.AccountID != a.ID || sess.ActiveContactID != f.annaA || sess.PortalID != p.ID {
+			t.Errorf("session %+v", sess)
+		}
+		if got, err := f.auth.Session(ctx, tok, auth.KindCustomer, time.Hour); err != nil || got.ID != sess.ID {
+			t.Errorf("Session = %+v, %v", got, err)
+		}
+		a.Locked = true
+		if _, _, err := f.auth.SignInVerified(ctx, p, a, auth.Client{}); !apperr.Is(err, apperr.Unauthorized) {
+			t.Errorf("a locked account signed in: %v", err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 
 	"portico/internal/account"
 	"portico/internal/apperr"
+	"portico/internal/contact"
 )
 
 const accountColumns = `id, login, login_kind, display_name, language, must_change_password, locked, verified_at, created_at, password_hash`
@@ -124,4 +125,52 @@ func (db *DB) UnlinkIdentity(ctx context.Context, accountID, contactID int64) er
 		_, err = db.exec(ctx, "UPDATE sessions SET active_contact_id = NULL WHERE account_id = ? AND active_contact_id = ?", accountID, contactID)
 		return err
 	})
+}
+
+// SetPassword stores a new password hash and clears the demand to change
+// the password.
+func (db *DB) SetPassword(ctx context.Context, accountID int64, hash string) error {
+	now := db.Now()
+	res, err := db.exec(ctx, `UPDATE accounts SET password_hash = ?, must_change_password = ?, password_changed_at = ?, updated_at = ?
+		WHERE id = ?`, hash, false, now, now, accountID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "account")
+}
+
+// InAccessGroups reports whether any identity of the account is a member
+// of one of the groups.
+func (db *DB) InAccessGroups(ctx context.Context, accountID int64, groupIDs []int64) (bool, error) {
+	if len(groupIDs) == 0 {
+		return false, nil
+	}
+	args := []any{accountID}
+	for _, id := range groupIDs {
+		args = append(args, id)
+	}
+	var n int
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM account_identities ai
+		JOIN access_group_members m ON m.contact_id = ai.contact_id
+		WHERE ai.account_id = ? AND m.group_id IN (`+placeholders(len(groupIDs))+")", args...).Scan(&n)
+	return n > 0, err
+}
+
+// ContactsByEmail returns the contacts with this normalised email address,
+// oldest first.
+func (db *DB) ContactsByEmail(ctx context.Context, email string) ([]contact.Contact, error) {
+	rows, err := db.query(ctx, "SELECT "+contactColumns+" FROM contacts c WHERE c.email = ? ORDER BY c.id", email)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []contact.Contact{}
+	for rows.Next() {
+		var c contact.Contact
+		if err := scanContact(rows, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

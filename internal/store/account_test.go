@@ -7,6 +7,7 @@ import (
 
 	"portico/internal/account"
 	"portico/internal/apperr"
+	"portico/internal/contact"
 	"portico/internal/store"
 )
 
@@ -132,6 +133,88 @@ func TestAccountIdentities(t *testing.T) {
 		}
 		if got, err := db.AccountOfContact(ctx, atGlobex.ID); err != nil || got.ID != other.ID {
 			t.Errorf("AccountOfContact after relinking = %+v, %v", got, err)
+		}
+	})
+}
+
+func TestSetPassword(t *testing.T) {
+	eachRaw(t, func(t *testing.T, db *store.DB, raw *rawDB, clk *clock) {
+		ctx := t.Context()
+		a := &account.Account{Login: "ada@example.com", LoginKind: account.LoginEmail, MustChangePassword: true, PasswordHash: "old"}
+		if err := db.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(time.Hour)
+		if err := db.SetPassword(ctx, a.ID, "new"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Account(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PasswordHash != "new" || got.MustChangePassword {
+			t.Errorf("after SetPassword: hash %q, must change %v", got.PasswordHash, got.MustChangePassword)
+		}
+		var changed time.Time
+		if err := raw.queryRow("SELECT password_changed_at FROM accounts WHERE id = ?", a.ID).Scan(&changed); err != nil {
+			t.Fatal(err)
+		}
+		if !changed.Equal(clk.Now()) {
+			t.Errorf("password_changed_at = %v, want %v", changed, clk.Now())
+		}
+		wantKind(t, db.SetPassword(ctx, a.ID+1000, "x"), apperr.NotFound)
+	})
+}
+
+func TestAccountLookupsForRegistration(t *testing.T) {
+	eachRaw(t, func(t *testing.T, db *store.DB, _ *rawDB, _ *clock) {
+		ctx := t.Context()
+		older := newContact(t, db, "Ada", "", nil)
+		newer := newContact(t, db, "Ada", "Globex", nil)
+		other := newContact(t, db, "Bob", "", nil)
+		for _, c := range []*contact.Contact{older, newer} {
+			c.Email = ptr("ada@example.com")
+			if err := db.UpdateContact(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := &account.Account{Login: "ada@example.com", LoginKind: account.LoginEmail}
+		if err := db.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.LinkIdentity(ctx, a.ID, newer.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.ContactsByEmail(ctx, "ada@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != older.ID || got[1].ID != newer.ID || got[0].AccountID != nil ||
+			got[1].AccountID == nil || *got[1].AccountID != a.ID {
+			t.Errorf("ContactsByEmail = %+v", got)
+		}
+		if got, err := db.ContactsByEmail(ctx, "nobody@example.com"); err != nil || len(got) != 0 {
+			t.Errorf("ContactsByEmail(nobody) = %+v, %v", got, err)
+		}
+
+		g := &contact.AccessGroup{Name: "VIP"}
+		if err := db.CreateAccessGroup(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		empty := &contact.AccessGroup{Name: "Empty"}
+		if err := db.CreateAccessGroup(ctx, empty); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddAccessGroupMembers(ctx, g.ID, []int64{newer.ID, other.ID}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			groups []int64
+			want   bool
+		}{{[]int64{g.ID}, true}, {[]int64{empty.ID, g.ID}, true}, {[]int64{empty.ID}, false}, {nil, false}} {
+			if in, err := db.InAccessGroups(ctx, a.ID, tc.groups); err != nil || in != tc.want {
+				t.Errorf("InAccessGroups(%v) = %v, %v; want %v", tc.groups, in, err, tc.want)
+			}
 		}
 	})
 }

@@ -68,7 +68,65 @@ func (s *Server) visit(r *http.Request, slug string) (*visitor, error) {
 		}
 	}
 	v.loc = s.localizer(r, p, v.account)
+	if v.mustChangePassword() && !passwordChangeRoutes[r.Pattern] {
+		return nil, errPasswordChangeRequired
+	}
 	return v, nil
+}
+
+// mustChangePassword reports whether the visitor is signed in to an account
+// that has to set a new password before anything else (SPEC I3).
+func (v *visitor) mustChangePassword() bool {
+	return v.signedIn() && v.account.MustChangePassword
+}
+
+// errPasswordChangeRequired answers a signed-in customer whose account must
+// set a new password first.
+var errPasswordChangeRequired = apperr.E(apperr.Forbidden, "password_change_required",
+	"choose a new password first: PUT /me/password with the current and the new one")
+
+// passwordChangeRoutes are the routes an account that must change its
+// password may still use: those open to everyone, reading who is signed
+// in, changing the password and signing out. Every other route, including
+// routes added later, refuses it.
+var passwordChangeRoutes = map[string]bool{
+	"GET /api/v1/portal/{slug}/me":               true,
+	"PUT /api/v1/portal/{slug}/me/password":      true,
+	"POST /api/v1/portal/{slug}/session":         true,
+	"DELETE /api/v1/portal/{slug}/session":       true,
+	"POST /api/v1/portal/{slug}/password/forgot": true,
+	"POST /api/v1/portal/{slug}/password/reset":  true,
+	"POST /api/v1/portal/{slug}/register":        true,
+	"POST /api/v1/portal/{slug}/register/verify": true,
+
+	"GET /{slug}/login":            true,
+	"POST /{slug}/login":           true,
+	"GET /{slug}/logout":           true,
+	"POST /{slug}/logout":          true,
+	"POST /{slug}/language":        true,
+	"GET /{slug}/me/password":      true,
+	"POST /{slug}/me/password":     true,
+	"GET /{slug}/password/forgot":  true,
+	"POST /{slug}/password/forgot": true,
+	"GET /{slug}/password/reset":   true,
+	"POST /{slug}/password/reset":  true,
+	"GET /{slug}/register":         true,
+	"POST /{slug}/register":        true,
+	"GET /{slug}/register/verify":  true,
+	"POST /{slug}/register/verify": true,
+	"/{slug}/":                     true, // any other path: not found
+	"/{slug}":                      true, // the portal's bare address
+}
+
+// pagePasswordChangeFirst answers a page request refused with
+// errPasswordChangeRequired by sending the visitor to the page where they
+// choose their new password, and reports whether it did.
+func pagePasswordChangeFirst(w http.ResponseWriter, r *http.Request, err error) bool {
+	if e := apperr.As(err); e == nil || e.Code != errPasswordChangeRequired.Code {
+		return false
+	}
+	http.Redirect(w, r, "/"+r.PathValue("slug")+"/me/password", http.StatusSeeOther)
+	return true
 }
 
 // resume fills in the signed-in part of v from a session token. Sessions
@@ -177,6 +235,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, v *visitor, logi
 	if err != nil {
 		return err
 	}
+	return s.startSession(w, r, v, tok)
+}
+
+// startSession hands the browser the new session token tok, ending the
+// session it had, and makes v the visitor of the new session.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, v *visitor, tok string) error {
+	ctx := r.Context()
 	if old := s.sessionToken(r); old != "" {
 		if err := s.Auth.SignOut(ctx, old); err != nil {
 			return err

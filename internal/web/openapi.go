@@ -42,7 +42,7 @@ func (s *Server) openAPIDocument() ([]byte, error) {
 		"info": map[string]any{
 			"title":       "Portico API",
 			"version":     "1",
-			"description": "Agents and integrations use a bearer API key (portico apikey create); the customer portal routes under /api/v1/portal/{slug} use the session cookie that signing in sets. Errors have the shape of the Error schema.",
+			"description": "Agents and integrations use a bearer API key (portico apikey create); the customer portal routes under /api/v1/portal/{slug} use the session cookie that signing in sets; while a customer's account must choose a new password, those routes answer 403 password_change_required except GET /me, PUT /me/password and signing in and out. Errors have the shape of the Error schema.",
 		},
 		"servers":  []any{map[string]any{"url": "/"}},
 		"paths":    paths,
@@ -151,8 +151,38 @@ func (g *schemaGen) operation(o *op) map[string]any {
 	if o.method != "GET" {
 		responses["409"] = errResp("Conflicts with the current state (a name, login or domain taken, a closed ticket…)")
 	}
+	for status, desc := range extraResponses[o.method+" "+o.path] {
+		responses[strconv.Itoa(status)] = errResp(desc)
+	}
 	out["responses"] = responses
 	return out
+}
+
+// extraResponses are error answers of routes that their op does not imply,
+// by method and path.
+var extraResponses = map[string]map[int]string{
+	"POST /portal/{slug}/session": {
+		429: "Too many failed sign-ins for this login or from this address; see Retry-After",
+	},
+	"PUT /portal/{slug}/me/password": {
+		422: "Invalid input: a wrong current_password (counted as a failed sign-in) or a new_password that does not do",
+		429: "Too many failed sign-ins for this login or from this address; see Retry-After",
+	},
+	"POST /portal/{slug}/password/forgot": {
+		429: "Too many codes for this login or from this address; see Retry-After",
+	},
+	"POST /portal/{slug}/password/reset": {
+		400: "invalid_code: the same answer for an unknown login and a wrong, expired, used or voided code",
+		429: "Too many wrong codes from this address; see Retry-After",
+	},
+	"POST /portal/{slug}/register": {
+		429: "Too many registrations from this address or codes for this email address; see Retry-After",
+	},
+	"POST /portal/{slug}/register/verify": {
+		400: "invalid_code: the code is wrong, expired, used or voided",
+		409: "account_exists: an account with this email address was opened meanwhile",
+		429: "Too many wrong codes from this address; see Retry-After",
+	},
 }
 
 func operationID(o *op) string {

@@ -58,6 +58,7 @@ func (s *Server) pageRoutes() {
 	reg("GET /{slug}/me", false, s.pageProfile)
 	reg("POST /{slug}/me", false, s.pageProfilePost)
 	reg("POST /{slug}/me/identity", false, s.pageIdentityPost)
+	s.pageCredentialRoutes(reg)
 	// Anything else under a portal is that portal's "page not found".
 	mux.Handle("/{slug}/", s.pageRoute(true, func(w http.ResponseWriter, r *http.Request, v *visitor) error {
 		return apperr.NotFoundf("page")
@@ -81,7 +82,9 @@ func (s *Server) pageRoute(public bool, h pageHandler) http.Handler {
 		pageHeaders(w)
 		v, err := s.visit(r, r.PathValue("slug"))
 		if err != nil {
-			s.renderPageError(w, r, nil, err)
+			if !pagePasswordChangeFirst(w, r, err) {
+				s.renderPageError(w, r, nil, err)
+			}
 			return
 		}
 		if !public && !v.signedIn() {

@@ -65,6 +65,7 @@ func (s *Server) portalRoutes() {
 	s.portalAPI(op{method: "POST", path: "/tickets/{id}/share", tag: tag, summary: "Share a ticket with colleagues of the same company", body: membersInput{}, status: 204}, s.portalShare)
 	s.portalAPI(op{method: "PUT", path: "/tickets/{id}/rating", tag: tag, summary: "Rate a closed ticket, or change the rating within 7 days", body: ratingInput{}, resp: portalRating{}}, s.portalRate)
 	s.portalAPI(op{method: "GET", path: "/attachments/{id}", tag: tag, summary: "Download an attachment of a visible ticket", file: true}, s.portalAttachment)
+	s.portalAccountRoutes(tag)
 }
 
 // customerQuery are the list parameters of API.md §4 and the filters of
@@ -112,6 +113,8 @@ type meAccount struct {
 	Login       string `json:"login"`
 	DisplayName string `json:"display_name"`
 	Language    string `json:"language"`
+	// MustChangePassword says every other route waits for a new password.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 type meIdentity struct {
@@ -121,7 +124,8 @@ type meIdentity struct {
 }
 
 func me(v *visitor) meBody {
-	b := meBody{Account: meAccount{ID: v.account.ID, Login: v.account.Login, DisplayName: v.account.DisplayName, Language: v.account.Language},
+	b := meBody{Account: meAccount{ID: v.account.ID, Login: v.account.Login, DisplayName: v.account.DisplayName, Language: v.account.Language,
+		MustChangePassword: v.account.MustChangePassword},
 		Identities: make([]meIdentity, 0, len(v.account.Identities)), ActiveContactID: v.identity.ContactID}
 	for _, id := range v.account.Identities {
 		b.Identities = append(b.Identities, meIdentity{ContactID: id.ContactID, Name: id.Name, Company: id.Company})

@@ -1,0 +1,256 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"portico/internal/account"
+	"portico/internal/auth"
+	"portico/internal/web/i18n"
+)
+
+// portalAccountRoutes registers the customer API's account flows (API.md
+// §4): password reset by code (SPEC P3), password change (P4) and
+// self-registration (I1).
+func (s *Server) portalAccountRoutes(tag string) {
+	s.portalAPI(op{method: "PUT", path: "/me/password", tag: tag, summary: "Change the password; the account's other sessions end",
+		body: auth.PasswordChange{}, status: 204}, s.portalChangePassword)
+	s.portalAPI(op{method: "POST", path: "/password/forgot", tag: tag, summary: "Send a code for resetting the password to the login's email or phone; the answer is the same for every login",
+		public: true, body: forgotInput{}, resp: acceptedBody{}, status: 202}, s.portalForgotPassword)
+	s.portalAPI(op{method: "POST", path: "/password/reset", tag: tag, summary: "Set a new password with the code; every session of the account ends",
+		public: true, body: account.ResetInput{}, status: 204}, s.portalResetPassword)
+	s.portalAPI(op{method: "POST", path: "/register", tag: tag, summary: "Register: a code to confirm the email address is sent and nothing is created yet; 403 registration_closed unless the portal's access mode is self_registration",
+		public: true, body: account.RegisterInput{}, resp: acceptedBody{}, status: 202}, s.portalRegister)
+	s.portalAPI(op{method: "POST", path: "/register/verify", tag: tag, summary: "Confirm a registration with the emailed code: creates the account and signs in",
+		public: true, body: account.VerifyInput{}, resp: meBody{}}, s.portalVerifyRegistration)
+}
+
+type forgotInput struct {
+	Login string `json:"login"`
+}
+
+// acceptedBody answers a request whose outcome is told by email or SMS
+// only, the same whatever the outcome.
+type acceptedBody struct {
+	Status string `json:"status"`
+}
+
+var accepted = acceptedBody{Status: "accepted"}
+
+func (s *Server) portalForgotPassword(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	var in forgotInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Accounts.RequestPasswordReset(r.Context(), v.portal, in.Login, client(r).Addr, s.accountWriter()); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, accepted)
+	return nil
+}
+
+func (s *Server) portalResetPassword(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	var in account.ResetInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Accounts.ResetPassword(r.Context(), v.portal, in, client(r).Addr, s.accountWriter()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) portalChangePassword(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	var in auth.PasswordChange
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Auth.ChangePassword(r.Context(), v.token, in, client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) portalRegister(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	var in account.RegisterInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.register(r, v, in); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, accepted)
+	return nil
+}
+
+func (s *Server) portalVerifyRegistration(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	var in account.VerifyInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.verifyRegistration(w, r, v, in); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, me(v))
+	return nil
+}
+
+// register starts a registration from the visitor's request, in the
+// language they see the portal in.
+func (s *Server) register(r *http.Request, v *visitor, in account.RegisterInput) error {
+	o := account.Origin{Addr: client(r).Addr, Language: v.loc.Lang(), ConsentLabel: consentLabel(v)}
+	return s.Accounts.Register(r.Context(), v.portal, in, o, s.accountWriter())
+}
+
+// verifyRegistration confirms a registration and signs its new account in.
+func (s *Server) verifyRegistration(w http.ResponseWriter, r *http.Request, v *visitor, in account.VerifyInput) error {
+	a, err := s.Accounts.VerifyRegistration(r.Context(), v.portal, in, client(r).Addr)
+	if err != nil {
+		return err
+	}
+	_, tok, err := s.Auth.SignInVerified(r.Context(), v.portal, a, client(r))
+	if err != nil {
+		return err
+	}
+	return s.startSession(w, r, v, tok)
+}
+
+// consentLabel is the label of the consent checkbox as v sees it: the
+// admin's, or a default wording.
+func consentLabel(v *visitor) string {
+	if !account.ConsentRequired(v.portal) {
+		return ""
+	}
+	if l := strings.TrimSpace(v.portal.ConsentCheckboxLabel); l != "" {
+		return l
+	}
+	return v.loc.T("register.consent")
+}
+
+// accountWriter words the account messages (codes, notices) from the
+// message catalog.
+func (s *Server) accountWriter() account.Writer { return accountWriter{s.catalog} }
+
+type accountWriter struct{ cat *i18n.Catalog }
+
+// mailView is an email's content, in the order it is shown.
+type mailView struct {
+	Lang, Subject, Portal string
+	Before                []string // paragraphs before the code
+	Code                  string
+	After                 []string
+	Action, Link          string
+	Signature             string
+}
+
+// mailParts words m as an email.
+func (a accountWriter) mailParts(m account.Message) mailView {
+	l := a.cat.For(m.Language)
+	portal := map[string]any{"Portal": m.Portal}
+	mv := mailView{Lang: l.Lang(), Portal: m.Portal, Code: m.Code, Link: m.Link, Signature: l.T("mail.signature", portal)}
+	greeting := l.T("mail.greeting.anonymous")
+	if m.Name != "" {
+		greeting = l.T("mail.greeting", map[string]any{"Name": m.Name})
+	}
+	valid := l.N("mail.code.valid", m.Minutes)
+	switch m.Kind {
+	case account.MessageResetCode:
+		mv.Subject = l.T("mail.reset_code.subject", portal)
+		mv.Before = []string{greeting, l.T("mail.reset_code.intro", portal)}
+		mv.After = []string{valid, l.T("mail.reset_code.ignore")}
+		mv.Action = l.T("mail.reset_code.action")
+	case account.MessagePasswordChanged:
+		mv.Subject = l.T("mail.password_changed.subject", portal)
+		mv.Before = []string{greeting, l.T("mail.password_changed.body", portal), l.T("mail.password_changed.warning")}
+		mv.Action = l.T("mail.password_changed.action")
+	case account.MessageRegistrationCode:
+		mv.Subject = l.T("mail.registration_code.subject", portal)
+		mv.Before = []string{greeting, l.T("mail.registration_code.intro", portal)}
+		mv.After = []string{valid, l.T("mail.registration_code.ignore")}
+		mv.Action = l.T("mail.registration_code.action")
+	case account.MessageAlreadyRegistered:
+		mv.Subject = l.T("mail.already_registered.subject", portal)
+		mv.Before = []string{greeting, l.T("mail.already_registered.body", portal), l.T("mail.already_registered.hint")}
+		mv.After = []string{l.T("mail.already_registered.ignore")}
+		mv.Action = l.T("mail.already_registered.action")
+	}
+	return mv
+}
+
+// Email words m as an email with a plain-text and an HTML body.
+func (a accountWriter) Email(m account.Message) (subject, text, html string) {
+	mv := a.mailParts(m)
+	var b strings.Builder
+	para := func(s string) {
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(s)
+	}
+	for _, p := range mv.Before {
+		para(p)
+	}
+	if mv.Code != "" {
+		para("    " + mv.Code)
+	}
+	for _, p := range mv.After {
+		para(p)
+	}
+	if mv.Link != "" {
+		para(mv.Action + ":\n" + mv.Link)
+	}
+	para("-- \n" + mv.Signature)
+	b.WriteString("\n")
+	var h bytes.Buffer
+	if err := mailTemplate.Execute(&h, mv); err != nil {
+		// The template is fixed and its data plain strings: a failure is
+		// a bug, and the plain-text body still carries the message.
+		return mv.Subject, b.String(), ""
+	}
+	return mv.Subject, b.String(), h.String()
+}
+
+// SMS words m as a short text.
+func (a accountWriter) SMS(m account.Message) string {
+	l := a.cat.For(m.Language)
+	switch m.Kind {
+	case account.MessageResetCode:
+		return l.N("sms.reset_code", m.Minutes, map[string]any{"Code": m.Code, "Portal": m.Portal})
+	case account.MessagePasswordChanged:
+		return l.T("sms.password_changed", map[string]any{"Portal": m.Portal, "Link": m.Link})
+	}
+	_, text, _ := a.Email(m)
+	return text
+}
+
+// mailTemplate is the HTML body of account emails. Mail readers ignore
+// style sheets, so the few styles are inline; html/template escapes every
+// value.
+var mailTemplate = template.Must(template.New("mail").Parse(`<!doctype html>
+<html lang="{{.Lang}}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Subject}}</title></head>
+<body style="margin:0;padding:24px 12px;background:#f5f6f8;color:#1b2230;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:16px;line-height:1.55">
+<div style="max-width:560px;margin:0 auto;padding:28px;background:#ffffff;border:1px solid #dde1e8;border-radius:10px">
+<p style="margin:0 0 20px;font-size:18px;font-weight:650">{{.Portal}}</p>
+{{- range .Before}}
+<p style="margin:0 0 14px">{{.}}</p>
+{{- end}}
+{{- with .Code}}
+<p style="margin:20px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:30px;font-weight:700;letter-spacing:6px">{{.}}</p>
+{{- end}}
+{{- range .After}}
+<p style="margin:0 0 14px">{{.}}</p>
+{{- end}}
+{{- if .Link}}
+<p style="margin:22px 0 8px"><a href="{{.Link}}" style="display:inline-block;padding:10px 18px;background:#2f5bd3;color:#ffffff;border-radius:8px;font-weight:600;text-decoration:none">{{.Action}}</a></p>
+<p style="margin:0 0 14px;color:#5a6474;font-size:13px;word-break:break-all">{{.Link}}</p>
+{{- end}}
+<p style="margin:24px 0 0;color:#5a6474">{{.Signature}}</p>
+</div>
+</body>
+</html>
+`))
