@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,7 +21,10 @@ import (
 
 	"portico/internal/agent"
 	"portico/internal/config"
+	"portico/internal/delivery"
 	"portico/internal/filestore"
+	"portico/internal/mail"
+	"portico/internal/sms"
 	"portico/internal/store"
 	"portico/internal/web"
 )
@@ -191,16 +195,70 @@ type app struct {
 	log      *slog.Logger
 	services web.Services
 	baseURL  string
+	senders  map[string]delivery.Sender // by delivery kind
 }
 
 func newApp(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger) (*app, error) {
+	senders, err := newSenders(cfg)
+	if err != nil {
+		return nil, err
+	}
 	files, err := filestore.Open(ctx, cfg.BlobURL, cfg.MaxUploadBytes())
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, db: db, files: files, log: log, baseURL: cfg.BaseURL}
+	a := &app{cfg: cfg, db: db, files: files, log: log, baseURL: cfg.BaseURL, senders: senders}
 	a.services = web.NewServices(db, func() string { return a.baseURL })
 	return a, nil
+}
+
+// newSenders builds the transports the settings name: email over SMTP,
+// SMS over HTTP. A kind without one is kept in the delivery log only.
+func newSenders(cfg *config.Config) (map[string]delivery.Sender, error) {
+	senders := map[string]delivery.Sender{}
+	if cfg.SMTPURL != "" {
+		hello := "localhost"
+		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+			hello = u.Hostname()
+		}
+		m, err := mail.New(mail.Options{URL: cfg.SMTPURL, From: cfg.MailFrom, Hello: hello})
+		if err != nil {
+			return nil, err
+		}
+		senders[delivery.Email] = m
+	}
+	if cfg.SMSURL != "" {
+		s, err := sms.New(sms.Options{URL: cfg.SMSURL})
+		if err != nil {
+			return nil, err
+		}
+		senders[delivery.SMS] = s
+	}
+	return senders, nil
+}
+
+// startDeliveries runs the delivery workers until ctx ends; the returned
+// channel closes once they have stopped.
+func (a *app) startDeliveries(ctx context.Context) <-chan struct{} {
+	transport := func(kind, setting string) string {
+		if s, ok := a.senders[kind].(fmt.Stringer); ok {
+			return s.String()
+		}
+		return "kept in the delivery log only (no " + setting + ")"
+	}
+	a.log.Info("deliveries", "email", transport(delivery.Email, "PORTICO_SMTP_URL"), "sms", transport(delivery.SMS, "PORTICO_SMS_URL"))
+	pool := delivery.NewPool(a.db, delivery.PoolOptions{
+		Senders:   a.senders,
+		Lease:     time.Duration(a.cfg.LeaseSeconds) * time.Second,
+		RetryBase: time.Duration(a.cfg.RetrySeconds) * time.Second,
+		Logger:    a.log,
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pool.Run(ctx)
+	}()
+	return done
 }
 
 func (a *app) close() { a.files.Close() }
@@ -239,6 +297,14 @@ func (a *app) serve(ctx context.Context, demo bool, stdout io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	wctx, stopWorkers := context.WithCancel(ctx)
+	workers := a.startDeliveries(wctx)
+	// The workers stop with the server, whichever way it ends; a send
+	// they cut short is sent again by the next process.
+	defer func() {
+		stopWorkers()
+		<-workers
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -252,6 +318,8 @@ func (a *app) serve(ctx context.Context, demo bool, stdout io.Writer) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		return err
 	}
+	stopWorkers()
+	<-workers
 	a.log.Info("stopped")
 	return nil
 }

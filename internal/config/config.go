@@ -23,6 +23,13 @@ type Config struct {
 	SMSURL      string // HTTP endpoint for SMS, or empty
 	BlobURL     string // file:///path or s3://bucket?…; empty: file://DataDir/blobs
 	MaxUploadMB int
+
+	// RetrySeconds is the wait before a failed email or SMS is tried
+	// again; it doubles with every attempt, up to an hour.
+	RetrySeconds int
+	// LeaseSeconds is how long a worker holds an email or SMS it sends:
+	// one left by a process that died mid-send is sent again after it.
+	LeaseSeconds int
 }
 
 // setting ties a flag to its environment variable.
@@ -43,6 +50,8 @@ func (c *Config) settings() []setting {
 		{"sms-url", "PORTICO_SMS_URL", "HTTP endpoint that sends SMS", &c.SMSURL, nil},
 		{"blob-url", "PORTICO_BLOB_URL", "file:///path or s3://bucket?endpoint=…&region=… for attachments", &c.BlobURL, nil},
 		{"max-upload-mb", "PORTICO_MAX_UPLOAD_MB", "largest single attachment in MiB", nil, &c.MaxUploadMB},
+		{"delivery-retry-seconds", "PORTICO_DELIVERY_RETRY_SECONDS", "seconds before a failed email or SMS is tried again; doubles with every attempt, up to an hour", nil, &c.RetrySeconds},
+		{"delivery-lease-seconds", "PORTICO_DELIVERY_LEASE_SECONDS", "seconds a worker holds an email or SMS it sends; one left by a stopped process is sent again after that", nil, &c.LeaseSeconds},
 	}
 }
 
@@ -53,6 +62,9 @@ func Default() Config {
 		DataDir:     "./data",
 		MailFrom:    "portico@localhost",
 		MaxUploadMB: 25,
+
+		RetrySeconds: 30,
+		LeaseSeconds: 120,
 	}
 }
 
@@ -122,6 +134,14 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadMB < 1 || c.MaxUploadMB > 4096 {
 		errs = append(errs, fmt.Errorf("max-upload-mb: want 1..4096, got %d", c.MaxUploadMB))
+	}
+	if c.RetrySeconds < 1 || c.RetrySeconds > 3600 {
+		errs = append(errs, fmt.Errorf("delivery-retry-seconds: want 1..3600, got %d", c.RetrySeconds))
+	}
+	// Each attempt may take half the lease; a few seconds is the least a
+	// send over the network may need.
+	if c.LeaseSeconds < 4 || c.LeaseSeconds > 3600 {
+		errs = append(errs, fmt.Errorf("delivery-lease-seconds: want 4..3600, got %d", c.LeaseSeconds))
 	}
 	return errors.Join(errs...)
 }

@@ -46,6 +46,11 @@ type Delivery struct {
 	LastError      string         `json:"last_error,omitempty"`
 	CreatedAt      time.Time      `json:"created_at"`
 	SentAt         *time.Time     `json:"sent_at,omitempty"`
+
+	// ClaimToken and ClaimedUntil are set while a worker is sending the
+	// delivery: only the holder of the token may record how it went.
+	ClaimToken   string     `json:"-"`
+	ClaimedUntil *time.Time `json:"-"`
 }
 
 // Filter selects deliveries from the log, newest first.

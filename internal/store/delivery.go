@@ -10,8 +10,9 @@ import (
 	"portico/internal/delivery"
 )
 
-// CreateDelivery queues a delivery. Until a transport is configured for its
-// kind it is created held; the sending workers pick up pending ones.
+// CreateDelivery queues a delivery, pending unless d says otherwise. The
+// workers send pending deliveries of the kinds they have a transport for
+// and hold the others: kept in the log only.
 func (db *DB) CreateDelivery(ctx context.Context, d *delivery.Delivery) error {
 	if d.Payload == nil {
 		d.Payload = map[string]any{}
