@@ -209,6 +209,11 @@ func (db *DB) commitBatch(batch []*txJob) {
 		tx.Rollback()
 		return
 	}
+	if err := flushSearch(context.Background(), tx); err != nil {
+		tx.Rollback()
+		fail(err)
+		return
+	}
 	if err := tx.Commit(); err != nil {
 		fail(fmt.Errorf("store: commit: %w", db.dialect.translate(err)))
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,19 +73,104 @@ func (db *DB) scopeCond(sc ticket.Scope, many bool, q string) (string, []any) {
 			args = append(args, sc.CompanyID)
 		}
 	}
-	b.WriteString(") AND (NOT t.draft OR t.requester_id = ?)")
-	args = append(args, sc.ContactID)
+	b.WriteString(")")
 	if many && q != "" && db.Engine() != "sqlite" {
 		cond, a := db.dialect.textSearch(q, false)
 		b.WriteString(" AND " + cond)
 		args = append(args, a...)
 	}
+	rule, rargs := db.scopeRule(sc)
+	return "(" + b.String() + " AND " + rule + ")", append(args, rargs...)
+}
+
+// scopeRule is the rest of the rule once a ticket is among the contact's,
+// shared with it, or its company's: drafts are their requester's alone,
+// and the portal's visibility filters hold.
+func (db *DB) scopeRule(sc ticket.Scope) (string, []any) {
+	var b strings.Builder
+	b.WriteString("(NOT t.draft OR t.requester_id = ?)")
+	args := []any{sc.ContactID}
 	for _, f := range sc.Filters {
 		cond, a := db.filterCond(f)
 		b.WriteString(" AND " + cond)
 		args = append(args, a...)
 	}
-	return "(" + b.String() + ")", args
+	return b.String(), args
+}
+
+// narrowColumns are the ticket columns the requester and company indexes
+// hold (migration 00007).
+const narrowColumns = "id, requester_id, company_id, draft, stage_id, pipeline_id, last_activity_at, created_at, closed_at"
+
+// scopeSources is the third spelling of the rule's first half, for views
+// that need no column but the narrow ones: the columns cols (and id) of the
+// tickets the contact requested, was shared, or whose company it sees,
+// each ticket once, as a FROM aliased t. They come from the indexes alone.
+func scopeSources(sc ticket.Scope, cols []string) (string, []any) {
+	list := func(a string) string {
+		out := a + ".id"
+		for _, c := range cols {
+			if c != "id" {
+				out += ", " + a + "." + c
+			}
+		}
+		return out
+	}
+	var b strings.Builder
+	args := []any{sc.ContactID, sc.ContactID, sc.ContactID}
+	b.WriteString("(SELECT " + list("rt") + " FROM tickets rt WHERE rt.requester_id = ? UNION ALL SELECT " + list("st") +
+		" FROM ticket_shares sh JOIN tickets st ON st.id = sh.ticket_id WHERE sh.contact_id = ? AND st.requester_id <> ?")
+	if sc.CompanyID != 0 {
+		b.WriteString(" AND st.company_id IS DISTINCT FROM ? UNION ALL SELECT " + list("ct") +
+			" FROM tickets ct WHERE ct.company_id = ? AND ct.requester_id <> ?")
+		args = append(args, sc.CompanyID, sc.CompanyID, sc.ContactID)
+	}
+	b.WriteString(") t")
+	return b.String(), args
+}
+
+var (
+	ticketRef = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.])t\.([a-z_]+)`)
+	stageRef  = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.])s\.`)
+)
+
+// customerView is the FROM and WHERE of a customer's view whose ORDER BY
+// is order: from the narrow sources, with the columns it uses, when it
+// needs nothing else (narrow), joining stages only when it needs them.
+func (db *DB) customerView(f ticket.CustomerFilter, order string) (from string, fromArgs []any, cond string, args []any, narrow bool, err error) {
+	if f.Scope.ContactID > 0 && f.Q == "" {
+		rule, rargs := db.scopeRule(f.Scope)
+		where, wargs, err := db.customerWhere(f, rule, rargs)
+		if err != nil {
+			return "", nil, "", nil, false, err
+		}
+		cond := strings.Join(where, " AND ")
+		narrow := true
+		var cols []string
+		for _, m := range ticketRef.FindAllStringSubmatch(cond+" "+order, -1) {
+			narrow = narrow && slices.Contains(strings.Split(narrowColumns, ", "), m[1])
+			if !slices.Contains(cols, m[1]) {
+				cols = append(cols, m[1])
+			}
+		}
+		if narrow {
+			stages := stageRef.MatchString(cond + " " + order)
+			if stages && !slices.Contains(cols, "stage_id") {
+				cols = append(cols, "stage_id")
+			}
+			from, sargs := scopeSources(f.Scope, cols)
+			if stages {
+				from += " JOIN stages s ON s.id = t.stage_id"
+			}
+			return from, sargs, cond, wargs, true, nil
+		}
+	}
+	scope, sargs := db.scopeCond(f.Scope, true, f.Q)
+	where, args, err := db.customerWhere(f, scope, sargs)
+	if err != nil {
+		return "", nil, "", nil, false, err
+	}
+	return viewFrom, nil, strings.Join(where, " AND "), args, false, nil
 }
 
 // Kinds of ticket field a filter can compare.
@@ -375,11 +461,12 @@ func scanCustomerTicket(row interface{ Scan(...any) error }, ct *ticket.Customer
 	return nil
 }
 
-// customerWhere is the condition of a customer's view: the scope, the
-// view and the filters, in that order.
-func (db *DB) customerWhere(f ticket.CustomerFilter) ([]string, []any, error) {
-	cond, args := db.scopeCond(f.Scope, true, f.Q)
-	where := []string{cond}
+// customerWhere is the condition of a customer's view: the scope (as
+// scopeCond or, over scopeSources, scopeRule spells it), the view and the
+// filters, in that order.
+func (db *DB) customerWhere(f ticket.CustomerFilter, scope string, scopeArgs []any) ([]string, []any, error) {
+	args := slices.Clone(scopeArgs)
+	where := []string{scope}
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
 		args = append(args, a...)
@@ -531,7 +618,8 @@ func parseOffset(s string) (int, error) {
 
 // customerSelect is the query of a customer's view and its arguments.
 func (db *DB) customerSelect(f ticket.CustomerFilter) (string, []any, error) {
-	where, args, err := db.customerWhere(f)
+	scope, sargs := db.scopeCond(f.Scope, true, f.Q)
+	where, args, err := db.customerWhere(f, scope, sargs)
 	if err != nil {
 		return "", nil, err
 	}
@@ -544,11 +632,6 @@ func (db *DB) customerSelect(f ticket.CustomerFilter) (string, []any, error) {
 // tickets in the whole view.
 func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (ticket.CustomerPage, error) {
 	out := ticket.CustomerPage{Items: []ticket.CustomerTicket{}}
-	where, args, err := db.customerWhere(f)
-	if err != nil {
-		return out, err
-	}
-	cond := strings.Join(where, " AND ")
 	offset, err := parseOffset(f.Cursor)
 	if err != nil {
 		return out, err
@@ -559,14 +642,37 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 	// number of tickets in the whole view.
 	var q string
 	var qargs []any
+	var from, cond string
+	var args []any
 	switch f.Sort {
 	case "requester", "company", "owner", "pipeline":
 		// Sorted by a joined name: the page needs every join.
+		scope, sargs := db.scopeCond(f.Scope, true, f.Q)
+		where, wargs, err := db.customerWhere(f, scope, sargs)
+		if err != nil {
+			return out, err
+		}
+		from, cond, args = viewFrom, strings.Join(where, " AND "), wargs
 		q = "SELECT " + customerColumns + ", COUNT(*) OVER () FROM " + customerFrom + " WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?"
 		qargs = slices.Concat(args, oargs, []any{limit + 1, offset})
 	default:
 		// Pick the page's ids first, then join names to those rows only.
-		q = "SELECT " + customerColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + viewFrom +
+		var fargs []any
+		var narrow bool
+		if from, fargs, cond, args, narrow, err = db.customerView(f, order); err != nil {
+			return out, err
+		}
+		args = append(fargs, args...)
+		total := "COUNT(*) OVER ()"
+		if narrow {
+			// Read from indexes, the view costs less to count again than
+			// to carry through a window.
+			if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&out.Total); err != nil {
+				return out, err
+			}
+			total = strconv.Itoa(out.Total)
+		}
+		q = "SELECT " + customerColumns + ", pg.total FROM (SELECT t.id AS pid, " + total + " AS total FROM " + from +
 			" WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?) pg CROSS JOIN " + customerFrom + " WHERE t.id = pg.pid ORDER BY " + order
 		qargs = slices.Concat(args, oargs, []any{limit + 1, offset}, oargs)
 	}
@@ -591,7 +697,7 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 	}
 	if len(out.Items) == 0 && offset > 0 {
 		// Past the end: the page is empty, the view may not be.
-		err = db.queryRow(ctx, "SELECT COUNT(*) FROM "+viewFrom+" WHERE "+cond, args...).Scan(&out.Total)
+		err = db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&out.Total)
 	}
 	return out, err
 }
@@ -623,14 +729,14 @@ func (db *DB) EachCustomerTicket(ctx context.Context, f ticket.CustomerFilter, f
 // scope's contact gave on it.
 func (db *DB) CustomerStats(ctx context.Context, f ticket.CustomerFilter) (ticket.CustomerStats, error) {
 	var out ticket.CustomerStats
-	where, args, err := db.customerWhere(f)
+	from, fargs, cond, args, _, err := db.customerView(f, "")
 	if err != nil {
 		return out, err
 	}
 	var avg sql.NullFloat64
-	err = db.queryRow(ctx, `SELECT COUNT(*), CAST(AVG(r.score) AS DOUBLE PRECISION) FROM `+viewFrom+`
-		LEFT JOIN ratings r ON r.ticket_id = t.id AND r.contact_id = ? WHERE `+strings.Join(where, " AND "),
-		append([]any{f.Scope.ContactID}, args...)...).Scan(&out.Count, &avg)
+	err = db.queryRow(ctx, `SELECT COUNT(*), CAST(AVG(r.score) AS DOUBLE PRECISION) FROM `+from+`
+		LEFT JOIN ratings r ON r.ticket_id = t.id AND r.contact_id = ? WHERE `+cond,
+		slices.Concat(fargs, []any{f.Scope.ContactID}, args)...).Scan(&out.Count, &avg)
 	if avg.Valid {
 		out.AverageScore = &avg.Float64
 	}

@@ -184,6 +184,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
+	if db.batch != nil {
+		// A migration that changed tickets left their text indexes to the
+		// next write transaction: this one.
+		return db.InTx(ctx, func(context.Context) error { return nil })
+	}
 	return nil
 }
 
@@ -308,8 +313,17 @@ func (db *DB) writer(ctx context.Context) querier {
 	return db.w
 }
 
-func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := db.writer(ctx).ExecContext(ctx, db.dialect.rebind(q), args...)
+// exec runs a write. On SQLite a write outside a transaction is made one,
+// to commit with others (batch.go) and keep the text indexes current.
+func (db *DB) exec(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); !ok && db.batch != nil {
+		err = db.InTx(ctx, func(ctx context.Context) error {
+			res, err = db.exec(ctx, q, args...)
+			return err
+		})
+		return res, err
+	}
+	res, err = db.writer(ctx).ExecContext(ctx, db.dialect.rebind(q), args...)
 	return res, db.dialect.translate(err)
 }
 
@@ -332,9 +346,16 @@ func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.
-func (db *DB) insert(ctx context.Context, q string, args ...any) (int64, error) {
-	var id int64
-	err := db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind(q+" RETURNING id"), args...).Scan(&id)
+// Like exec, on SQLite outside a transaction it is made one.
+func (db *DB) insert(ctx context.Context, q string, args ...any) (id int64, err error) {
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); !ok && db.batch != nil {
+		err = db.InTx(ctx, func(ctx context.Context) error {
+			id, err = db.insert(ctx, q, args...)
+			return err
+		})
+		return id, err
+	}
+	err = db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind(q+" RETURNING id"), args...).Scan(&id)
 	return id, db.dialect.translate(err)
 }
 

@@ -275,6 +275,17 @@ func (s *Service) ExportRows(ctx context.Context, f CustomerFilter, fn func(Cust
 // messages only, with their attachments, and the queue figures while the
 // ticket waits for acceptance. A ticket outside the scope is NotFound.
 func (s *Service) CustomerTicket(ctx context.Context, sc Scope, id int64) (*CustomerDetail, error) {
+	return s.customerTicket(ctx, sc, id, true)
+}
+
+// CustomerTicketUnqueued is CustomerTicket without the queue figures, for
+// answers where they are not wanted: counting a long queue costs more than
+// the rest of the ticket together.
+func (s *Service) CustomerTicketUnqueued(ctx context.Context, sc Scope, id int64) (*CustomerDetail, error) {
+	return s.customerTicket(ctx, sc, id, false)
+}
+
+func (s *Service) customerTicket(ctx context.Context, sc Scope, id int64, queue bool) (*CustomerDetail, error) {
 	t, err := s.store.CustomerTicket(ctx, sc, id)
 	if err != nil {
 		return nil, err
@@ -288,8 +299,10 @@ func (s *Service) CustomerTicket(ctx context.Context, sc Scope, id int64) (*Cust
 	if out.Messages, err = s.store.Messages(ctx, t.ID, false); err != nil {
 		return nil, err
 	}
-	if out.Queue, err = s.queue(ctx, t); err != nil {
-		return nil, err
+	if queue {
+		if out.Queue, err = s.queue(ctx, t); err != nil {
+			return nil, err
+		}
 	}
 	out.Rating, err = s.store.Rating(ctx, t.ID)
 	if apperr.Is(err, apperr.NotFound) {

@@ -417,8 +417,14 @@ func (s *Server) toPortalMessage(ctx context.Context, v *visitor, names *authorN
 }
 
 // detail reads ticket id as the visitor sees it.
-func (s *Server) detail(ctx context.Context, v *visitor, id int64) (*portalDetail, error) {
-	d, err := s.Tickets.CustomerTicket(ctx, v.scope, id)
+// detail is a ticket as the customer API shows it; queue says whether to
+// count its place in the queue.
+func (s *Server) detail(ctx context.Context, v *visitor, id int64, queue bool) (*portalDetail, error) {
+	get := s.Tickets.CustomerTicket
+	if !queue {
+		get = s.Tickets.CustomerTicketUnqueued
+	}
+	d, err := get(ctx, v.scope, id)
 	if err != nil {
 		return nil, err
 	}
@@ -440,7 +446,9 @@ func (s *Server) detail(ctx context.Context, v *visitor, id int64) (*portalDetai
 }
 
 func (s *Server) writeDetail(w http.ResponseWriter, r *http.Request, v *visitor, id int64, status int) error {
-	d, err := s.detail(r.Context(), v, id)
+	// A ticket just created is last in its queue; the client asks for the
+	// ticket to learn how long the queue is.
+	d, err := s.detail(r.Context(), v, id, status != http.StatusCreated)
 	if err != nil {
 		return err
 	}
