@@ -5,7 +5,9 @@ package account
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -17,6 +19,7 @@ import (
 	"portico/internal/delivery"
 	"portico/internal/event"
 	"portico/internal/password"
+	"portico/internal/portal"
 )
 
 // Login kinds.
@@ -67,7 +70,10 @@ const (
 )
 
 // OpenInput opens an account for a contact. Without a login the contact's
-// email (or else phone) is used; without a password one is generated.
+// email (or else phone) is used. Without a password, the message sent has
+// a link to choose one (valid for LinkLifetime) instead, and the account
+// has no password until it is used (MustChangePassword does not apply);
+// with nothing sent, a password is generated and shown once.
 type OpenInput struct {
 	Login              *string `json:"login"`
 	Password           *string `json:"password"`
@@ -106,6 +112,9 @@ type Store interface {
 	CreateDelivery(ctx context.Context, d *delivery.Delivery) error
 	// MainPortalSlug names the portal sign-in links point to: the first one.
 	MainPortalSlug(ctx context.Context) (string, error)
+	Portal(ctx context.Context, slug string) (*portal.Settings, error)
+	Portals(ctx context.Context) ([]portal.Settings, error)
+	AccessGroup(ctx context.Context, id int64) (*contact.AccessGroup, error)
 
 	// SetPassword stores a new password hash; the account no longer has
 	// to change its password.
@@ -113,9 +122,7 @@ type Store interface {
 	// DeleteAccountSessions ends every session of an account except the
 	// one whose token hash is keep (nil for none).
 	DeleteAccountSessions(ctx context.Context, accountID int64, keep []byte) error
-	// InAccessGroups reports whether any identity of the account is in
-	// one of the groups.
-	InAccessGroups(ctx context.Context, accountID int64, groupIDs []int64) (bool, error)
+	Members
 	// ContactsByEmail returns the contacts with this normalised address.
 	ContactsByEmail(ctx context.Context, email string) ([]contact.Contact, error)
 	CreateContact(ctx context.Context, c *contact.Contact) error
@@ -134,6 +141,8 @@ type Store interface {
 	// UseCode marks code id used; NotFound when it was used or voided
 	// already or has no tries left, so that a code serves once.
 	UseCode(ctx context.Context, id int64) error
+	// Code returns the code or link with this id, used or not.
+	Code(ctx context.Context, id int64) (*Code, error)
 
 	// Hit counts one event in bucket's window and returns the count so
 	// far; Hits returns the count without adding.
@@ -145,11 +154,22 @@ type Store interface {
 type Service struct {
 	store   Store
 	baseURL func() string
+	writer  Writer
 }
 
 // NewService returns a Service; baseURL gives the public URL for links.
 func NewService(s Store, baseURL func() string) *Service {
 	return &Service{store: s, baseURL: baseURL}
+}
+
+// WithWriter returns a copy of s that words with w the messages it sends
+// on an agent's or admin's behalf: the sign-in details of an opened
+// account and the invitations of access groups. The customers' own
+// requests pass their writer along.
+func (s *Service) WithWriter(w Writer) *Service {
+	c := *s
+	c.writer = w
+	return &c
 }
 
 // Account returns one account with its identities.
@@ -187,11 +207,15 @@ func (s *Service) OpenAccount(ctx context.Context, by event.Actor, contactID int
 	default:
 		v.Add("send_via", "must be email, sms or none")
 	}
-	generated := in.Password == nil
+	// Without a password, a message gets a link to choose one; with no
+	// message, a generated password is shown once.
+	withLink := in.Password == nil && in.SendVia != SendNone
+	generated := in.Password == nil && !withLink
 	pw := ""
-	if generated {
+	switch {
+	case generated:
 		pw = password.Random(12)
-	} else {
+	case in.Password != nil:
 		pw = *in.Password
 		if p := password.Check(pw); p != "" {
 			v.Add("password", p)
@@ -246,12 +270,16 @@ func (s *Service) OpenAccount(ctx context.Context, by event.Actor, contactID int
 		return &Opened{AccountID: existing.ID, Login: existing.Login, Linked: true}, nil
 	}
 
-	hash, err := password.Hash(pw)
-	if err != nil {
-		return nil, err
+	// An account waiting for its link has no password: nothing signs in
+	// to it until the link is used or the password is reset.
+	hash := ""
+	if !withLink {
+		if hash, err = password.Hash(pw); err != nil {
+			return nil, err
+		}
 	}
-	must := true
-	if in.MustChangePassword != nil {
+	must := !withLink
+	if in.MustChangePassword != nil && !withLink {
 		must = *in.MustChangePassword
 	}
 	a := &Account{Login: login, LoginKind: kind, DisplayName: c.Name(), Language: c.Language,
@@ -270,35 +298,48 @@ func (s *Service) OpenAccount(ctx context.Context, by event.Actor, contactID int
 		if in.SendVia == SendNone {
 			return nil
 		}
-		slug, err := s.store.MainPortalSlug(ctx)
-		if err != nil {
-			return err
-		}
-		return s.store.CreateDelivery(ctx, s.welcome(in.SendVia, to, slug, a, pw, c))
+		return s.welcome(ctx, in.SendVia, to, a, pw, c)
 	})
 	if err != nil {
 		return nil, err
 	}
 	out := &Opened{AccountID: a.ID, Login: a.Login}
-	if generated && in.SendVia == SendNone {
+	if generated {
 		out.InitialPassword = pw
 	}
 	return out, nil
 }
 
-// welcome is the message with the sign-in details of a new account.
-func (s *Service) welcome(via, to, slug string, a *Account, pw string, c *contact.Contact) *delivery.Delivery {
-	link := s.baseURL() + "/" + slug + "/login"
-	body := fmt.Sprintf("Hello %s,\n\nan account has been opened for you in our customer portal.\n\nSign in at: %s\nLogin: %s\nPassword: %s\n\nYou will be asked to choose a new password when you first sign in.\n",
-		c.FirstName, link, a.Login, pw)
-	d := &delivery.Delivery{Kind: delivery.Email, To: to, Subject: "Your customer portal account", Body: body,
-		IdempotencyKey: fmt.Sprintf("account-opened-%d-%s", a.ID, via)}
-	if via == SendSMS {
-		d.Kind = delivery.SMS
-		d.Subject = ""
-		d.Body = fmt.Sprintf("Your customer portal account: %s login %s password %s", link, a.Login, pw)
+// welcome queues the message with the sign-in details of a new account, in
+// the contact's language, from the main portal: the initial password, or
+// without one a link to choose it. It runs inside the caller's transaction.
+func (s *Service) welcome(ctx context.Context, via, to string, a *Account, pw string, c *contact.Contact) error {
+	if s.writer == nil {
+		return errNoWriter
 	}
-	return d
+	slug, err := s.store.MainPortalSlug(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Portal(ctx, slug)
+	if err != nil {
+		return err
+	}
+	m := Message{Kind: MessageAccountOpened, Language: contactLanguage(p, c), Portal: p.Name, Name: c.Name(), Login: a.Login,
+		Password: pw, SignIn: s.link(p, "login"), Link: s.link(p, "login")}
+	if pw == "" {
+		payload, err := json.Marshal(linkPayload{Login: a.Login})
+		if err != nil {
+			return err
+		}
+		token, err := s.issueLink(ctx, &Code{Purpose: PurposeSetPassword, PortalID: p.ID, AccountID: a.ID,
+			Destination: "account:" + strconv.FormatInt(a.ID, 10), Payload: payload})
+		if err != nil {
+			return err
+		}
+		m.Kind, m.Link, m.Days = MessageSetPassword, s.link(p, "password/set?token="+token), int(LinkLifetime.Hours()/24)
+	}
+	return s.store.CreateDelivery(ctx, compose(s.writer, m, to, fmt.Sprintf("account-opened-%d-%s", a.ID, via)))
 }
 
 // UnlinkIdentity removes a contact from an account (SPEC P5). The account's

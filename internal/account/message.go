@@ -16,6 +16,15 @@ const (
 	MessagePasswordChanged   = "password_changed"
 	MessageRegistrationCode  = "registration_code"
 	MessageAlreadyRegistered = "already_registered"
+	// MessageAccountOpened tells the login and initial password of an
+	// account an agent opened (SPEC I3).
+	MessageAccountOpened = "account_opened"
+	// MessageSetPassword tells the login of an account an agent opened,
+	// with a link to choose its password (SPEC I3).
+	MessageSetPassword = "set_password"
+	// MessageInvitation invites a member of an access group to choose a
+	// password for a portal that admits the group (SPEC I2).
+	MessageInvitation = "invitation"
 )
 
 // Message is what Portico tells a customer about their account, before it
@@ -27,9 +36,15 @@ type Message struct {
 	Name     string // how to greet the recipient; empty when unknown
 	Code     string // the verification code, for the code messages
 	Minutes  int    // how long the code may be used
-	// Link is the page to go on from: where to enter the code, or where
-	// to reset a password.
+	// Link is the page to go on from: where to enter the code, where to
+	// reset or choose a password.
 	Link string
+	// Login is what the recipient signs in with, Password the initial
+	// password of an account opened for them, SignIn the portal's
+	// sign-in page; for the account messages.
+	Login, Password, SignIn string
+	// Days is how long a link may be used.
+	Days int
 }
 
 // Writer words messages in the recipient's language. Email returns a

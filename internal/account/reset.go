@@ -18,19 +18,6 @@ type ResetInput struct {
 	NewPassword string `json:"new_password"`
 }
 
-// mayUse reports whether a may sign in to portal p at all: it is not
-// locked, it has an identity, and in a portal open to access groups only,
-// one of its identities is in such a group.
-func (s *Service) mayUse(ctx context.Context, p *portal.Settings, a *Account) (bool, error) {
-	if a.Locked || len(a.Identities) == 0 {
-		return false, nil
-	}
-	if p.AccessMode == portal.AccessGroups || p.AccessMode == portal.AccessSSOGroups {
-		return s.store.InAccessGroups(ctx, a.ID, p.AccessGroupIDs)
-	}
-	return true, nil
-}
-
 // RequestPasswordReset sends a code for resetting the password of login, an
 // email address or phone number, by email or SMS (SPEC P3). The caller
 // learns nothing about whether the login has an account: for one that has

@@ -84,6 +84,7 @@ type Store interface {
 	// DeleteAccountSessions ends every session of an account except the
 	// one whose token hash is keep (nil for none).
 	DeleteAccountSessions(ctx context.Context, accountID int64, keep []byte) error
+	account.Members
 }
 
 // Service signs people in and checks sessions.
@@ -141,8 +142,10 @@ func (s *Service) fail(ctx context.Context, now time.Time, buckets map[string]in
 }
 
 // SignInCustomer checks a customer's login (email or phone) and password
-// for portal p and opens a session acting as the account's first identity.
-// Every wrong credential gives the same error, and takes as long.
+// for portal p and opens a session acting as the account's first identity
+// that may act there. Every wrong credential gives the same error, and
+// takes as long; only the holder of the right password learns that the
+// account may not use the portal (account.ErrAccessDenied).
 func (s *Service) SignInCustomer(ctx context.Context, p *portal.Settings, login, pw string, c Client) (*Session, string, error) {
 	norm, _, ok := account.NormalizeLogin(login)
 	if !ok {
@@ -160,8 +163,7 @@ func (s *Service) SignInCustomer(ctx context.Context, p *portal.Settings, login,
 	if err != nil {
 		return nil, "", err
 	}
-	return s.open(ctx, &Session{Kind: KindCustomer, PortalID: p.ID, AccountID: a.ID, ActiveContactID: a.Identities[0].ContactID,
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(CustomerLifetime)}, c)
+	return s.openCustomer(ctx, p, a, now, c)
 }
 
 // SignInVerified opens a session in portal p for account a, whose holder
@@ -171,8 +173,20 @@ func (s *Service) SignInVerified(ctx context.Context, p *portal.Settings, a *acc
 	if a.Locked || len(a.Identities) == 0 {
 		return nil, "", errInvalid
 	}
-	now := s.store.Now()
-	return s.open(ctx, &Session{Kind: KindCustomer, PortalID: p.ID, AccountID: a.ID, ActiveContactID: a.Identities[0].ContactID,
+	return s.openCustomer(ctx, p, a, s.store.Now(), c)
+}
+
+// openCustomer opens a session in portal p for a, acting as its first
+// identity that may act there.
+func (s *Service) openCustomer(ctx context.Context, p *portal.Settings, a *account.Account, now time.Time, c Client) (*Session, string, error) {
+	ids, err := account.UsableIdentities(ctx, s.store, p, a)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(ids) == 0 {
+		return nil, "", account.ErrAccessDenied
+	}
+	return s.open(ctx, &Session{Kind: KindCustomer, PortalID: p.ID, AccountID: a.ID, ActiveContactID: ids[0].ContactID,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(CustomerLifetime)}, c)
 }
 
@@ -214,6 +228,12 @@ func (s *Service) checkPassword(ctx context.Context, realm, login, pw string, c 
 	}
 	if err != nil {
 		return now, err
+	}
+	if hash == "" {
+		// An account waiting for its first password: nothing matches,
+		// at the cost of a check.
+		password.VerifyAbsent(pw)
+		return now, s.fail(ctx, now, buckets)
 	}
 	if !password.Verify(hash, pw) || !usable {
 		return now, s.fail(ctx, now, buckets)
@@ -340,23 +360,27 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 	return s.store.DeleteSession(ctx, hashToken(token))
 }
 
-// SwitchIdentity replaces a customer session by a new one acting as
-// contactID, which must be one of the account's identities. The old token
-// stops working.
-func (s *Service) SwitchIdentity(ctx context.Context, token string, contactID int64, c Client) (*Session, string, error) {
+// SwitchIdentity replaces a customer session of portal p by a new one
+// acting as contactID, which must be one of the account's identities that
+// may act in p. The old token stops working.
+func (s *Service) SwitchIdentity(ctx context.Context, p *portal.Settings, token string, contactID int64, c Client) (*Session, string, error) {
 	var out *Session
 	var tok string
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		old, err := s.store.SessionByToken(ctx, hashToken(token))
-		if err != nil || old.Kind != KindCustomer {
+		if err != nil || old.Kind != KindCustomer || old.PortalID != p.ID {
 			return errNoSession
 		}
 		a, err := s.store.Account(ctx, old.AccountID)
 		if err != nil {
 			return err
 		}
+		ids, err := account.UsableIdentities(ctx, s.store, p, a)
+		if err != nil {
+			return err
+		}
 		linked := false
-		for _, id := range a.Identities {
+		for _, id := range ids {
 			linked = linked || id.ContactID == contactID
 		}
 		if !linked {

@@ -208,10 +208,10 @@ func TestSwitchIdentity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.auth.SwitchIdentity(ctx, tok, f.otherRepo, cl); !apperr.Is(err, apperr.NotFound) {
+		if _, _, err := f.auth.SwitchIdentity(ctx, p, tok, f.otherRepo, cl); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("switch to someone else's contact: %v, want not found", err)
 		}
-		sess, next, err := f.auth.SwitchIdentity(ctx, tok, f.annaB, cl)
+		sess, next, err := f.auth.SwitchIdentity(ctx, p, tok, f.annaB, cl)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -348,6 +348,53 @@ func TestSignInVerified(t *testing.T) {
 		a.Locked = true
 		if _, _, err := f.auth.SignInVerified(ctx, p, a, auth.Client{}); !apperr.Is(err, apperr.Unauthorized) {
 			t.Errorf("a locked account signed in: %v", err)
+		}
+	})
+}
+
+func TestAccessGroupsChooseTheIdentities(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		contacts := contact.NewService(f.db)
+		g, err := contacts.CreateAccessGroup(ctx, "Globex customers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := contacts.AddAccessGroupMembers(ctx, g.ID, []int64{f.annaB}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.db.Portal(ctx, "support")
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups := *p
+		groups.AccessMode, groups.AccessGroupIDs = "access_groups", []int64{g.ID}
+		cl := auth.Client{Addr: "192.0.2.7"}
+
+		sess, tok, err := f.auth.SignInCustomer(ctx, &groups, "anna@example.com", "anna-password", cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.ActiveContactID != f.annaB {
+			t.Errorf("acting as %d, want the member identity %d", sess.ActiveContactID, f.annaB)
+		}
+		if _, _, err := f.auth.SwitchIdentity(ctx, &groups, tok, f.annaA, cl); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("switch to the identity outside the groups: %v, want not found", err)
+		}
+		_, _, err = f.auth.SignInCustomer(ctx, &groups, "+46 70 123 45 67", "bob-password", cl)
+		if e := apperr.As(err); e == nil || e.Kind != apperr.Forbidden || e.Code != "access_denied" {
+			t.Errorf("a non-member with the right password: %v, want access_denied", err)
+		}
+		if _, _, err := f.auth.SignInCustomer(ctx, &groups, "+46 70 123 45 67", "wrong password", cl); !apperr.Is(err, apperr.Unauthorized) {
+			t.Errorf("a non-member with a wrong password: %v, want the usual invalid_credentials", err)
+		}
+		bob, err := f.db.AccountByLogin(ctx, "+46701234567")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.auth.SignInVerified(ctx, &groups, bob, cl); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("a verified non-member: %v, want access_denied", err)
 		}
 	})
 }

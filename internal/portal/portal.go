@@ -5,6 +5,8 @@ package portal
 import (
 	"context"
 	"encoding/json"
+	"reflect"
+	"slices"
 	"time"
 )
 
@@ -35,37 +37,37 @@ var RecommendedColumns = []string{"id", "subject", "requester", "created_at", "o
 
 // Settings is everything an admin sets for one portal.
 type Settings struct {
-	ID                   int64             `json:"id"`
-	Slug                 string            `json:"slug"`
-	Name                 string            `json:"name"`
-	Domain               *string           `json:"domain"`
-	Enabled              bool              `json:"enabled"`
-	Languages            []string          `json:"languages"`
-	DefaultLanguage      string            `json:"default_language"`
-	DefaultInboxID       int64             `json:"default_inbox_id"`
-	TicketPermission     string            `json:"ticket_permission"`
-	AccessMode           string            `json:"access_mode"`
-	AccessGroupIDs       []int64           `json:"access_group_ids"`
-	ConsentText          string            `json:"consent_text"`
-	ConsentCheckboxLabel string            `json:"consent_checkbox_label"`
-	TicketLabel          map[string]string `json:"ticket_label"`
-	Columns              []string          `json:"columns"`
-	VisibilityFilters    []Filter          `json:"visibility_filters"`
-	OwnerDisplay         string            `json:"owner_display"`
-	ShowCustomStages     bool              `json:"show_custom_stages"`
-	AllowReplyToClosed   bool              `json:"allow_reply_to_closed"`
-	AllowCustomerClose   bool              `json:"allow_customer_close"`
-	CloseStageByPipeline map[string]int64  `json:"close_stage_by_pipeline"`
-	SupportFormID        *int64            `json:"support_form_id"`
-	FormMenuText         map[string]string `json:"form_menu_text"`
-	FormTitle            map[string]string `json:"form_title"`
-	IdleTimeoutMinutes   int               `json:"idle_timeout_minutes"`
-	Theme                Theme             `json:"theme"`
-	NavMenu              []NavItem         `json:"nav_menu"`
-	SystemPages          map[string]string `json:"system_pages"`
-	SSO                  SSO               `json:"sso"`
-	CreatedAt            time.Time         `json:"created_at"`
-	UpdatedAt            time.Time         `json:"updated_at"`
+	ID                   int64               `json:"id"`
+	Slug                 string              `json:"slug"`
+	Name                 string              `json:"name"`
+	Domain               *string             `json:"domain"`
+	Enabled              bool                `json:"enabled"`
+	Languages            []string            `json:"languages"`
+	DefaultLanguage      string              `json:"default_language"`
+	DefaultInboxID       int64               `json:"default_inbox_id"`
+	TicketPermission     string              `json:"ticket_permission"`
+	AccessMode           string              `json:"access_mode"`
+	AccessGroupIDs       []int64             `json:"access_group_ids"`
+	ConsentText          string              `json:"consent_text"`
+	ConsentCheckboxLabel string              `json:"consent_checkbox_label"`
+	TicketLabel          map[string]string   `json:"ticket_label"`
+	Columns              []string            `json:"columns"`
+	VisibilityFilters    []Filter            `json:"visibility_filters"`
+	OwnerDisplay         string              `json:"owner_display"`
+	ShowCustomStages     bool                `json:"show_custom_stages"`
+	AllowReplyToClosed   bool                `json:"allow_reply_to_closed"`
+	AllowCustomerClose   bool                `json:"allow_customer_close"`
+	CloseStageByPipeline map[string]int64    `json:"close_stage_by_pipeline"`
+	SupportFormID        *int64              `json:"support_form_id"`
+	FormMenuText         map[string]string   `json:"form_menu_text"`
+	FormTitle            map[string]string   `json:"form_title"`
+	IdleTimeoutMinutes   int                 `json:"idle_timeout_minutes"`
+	Theme                Theme               `json:"theme"`
+	NavMenu              []NavItem           `json:"nav_menu"`
+	SystemPages          map[string]PageText `json:"system_pages"`
+	SSO                  SSO                 `json:"sso"`
+	CreatedAt            time.Time           `json:"created_at"`
+	UpdatedAt            time.Time           `json:"updated_at"`
 }
 
 // Filter admits to the portal only tickets whose property matches (SPEC I6).
@@ -90,6 +92,27 @@ type Theme struct {
 	FaviconURL       string `json:"favicon_url,omitempty"`
 	CustomCSS        string `json:"custom_css,omitempty"`
 	KnowledgeBaseURL string `json:"knowledge_base_url,omitempty"`
+}
+
+// PageText is an admin's text for one system page (SPEC P23), by language.
+// It is plain text with a little markup (see SystemPages); pages escape it.
+type PageText map[string]string
+
+// UnmarshalJSON takes an object of texts by language, or one string, which
+// is the text in every language (it is kept as the English text, which
+// other languages fall back to).
+func (t *PageText) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = PageText{"en": s}
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return &json.UnmarshalTypeError{Value: "system page", Type: reflect.TypeOf(m)}
+	}
+	*t = m
+	return nil
 }
 
 // NavItem is a link in the portal's navigation menu.
@@ -220,6 +243,27 @@ func DecodeSSO(b []byte) (SSO, error) {
 		out.OIDC = &o
 	}
 	return out, nil
+}
+
+// GroupsOnly reports whether only contacts in the portal's access groups may
+// use it (SPEC I2, I4).
+func (p *Settings) GroupsOnly() bool {
+	return p.AccessMode == AccessGroups || p.AccessMode == AccessSSOGroups
+}
+
+// InvitedGroups are the access groups whose members the portal invites to
+// set a password (SPEC I2): its groups while it is on and in the
+// access_groups mode, and none otherwise.
+func (p *Settings) InvitedGroups() []int64 {
+	if !p.Enabled || p.AccessMode != AccessGroups {
+		return nil
+	}
+	return p.AccessGroupIDs
+}
+
+// Invites reports whether the portal invites the members of group.
+func (p *Settings) Invites(group int64) bool {
+	return slices.Contains(p.InvitedGroups(), group)
 }
 
 // Label returns the text of a per-language map in lang, falling back to

@@ -160,8 +160,16 @@ var (
 // ReservedSlugs are paths the server uses itself.
 var ReservedSlugs = []string{"api", "desk", "static", "healthz", "readyz", "metrics", "favicon.ico", "robots.txt"}
 
-// SystemPages are the pages an admin may re-template (SPEC P23).
+// SystemPages are the pages an admin may re-template (SPEC P23), each with a
+// text per language that replaces the page's own introduction. The text is
+// plain: pages escape it, so HTML in it shows as written. A blank line
+// starts a paragraph; **bold** and [a link](https://…) are the only markup;
+// {{portal}} stands for the portal's name and {{tickets}} for its name for
+// tickets.
 var SystemPages = []string{"login", "register", "logout", "access_denied", "password_reset", "unavailable"}
+
+// MaxPageText is the longest text of a system page, in characters.
+const MaxPageText = 10000
 
 // Validate checks every setting of p against the rest of the installation.
 func Validate(p *Settings, refs *References) error {
@@ -294,19 +302,29 @@ func Validate(p *Settings, refs *References) error {
 		if strings.TrimSpace(item.Label) == "" || utf8.RuneCountInString(item.Label) > 50 {
 			v.Add(field+".label", "must be 1 to 50 characters")
 		}
-		if !safeURL(item.URL) {
+		if !SafeURL(item.URL) {
 			v.Add(field+".url", "must be an http(s) URL or a path starting with /")
 		}
 	}
-	if p.SystemPages == nil {
-		p.SystemPages = map[string]string{}
-	}
-	for k, tpl := range p.SystemPages {
+	// Blank texts are dropped, so that a page without text shows its own.
+	pages := map[string]PageText{}
+	for k, texts := range p.SystemPages {
 		if !slices.Contains(SystemPages, k) {
 			v.Add("system_pages."+k, "no such page; pages are "+strings.Join(SystemPages, ", "))
+			continue
 		}
-		checkText(v, "system_pages."+k, tpl, 65536)
+		kept := PageText{}
+		for lang, text := range texts {
+			if strings.TrimSpace(text) != "" {
+				kept[lang] = text
+			}
+		}
+		checkLangMap(v, "system_pages."+k, kept, MaxPageText)
+		if len(kept) > 0 {
+			pages[k] = kept
+		}
 	}
+	p.SystemPages = pages
 	checkSSO(v, &p.SSO)
 	return v.Err()
 }
@@ -331,8 +349,9 @@ func checkLangMap(v apperr.Validation, field string, m map[string]string, max in
 	}
 }
 
-// safeURL admits absolute http(s) URLs and site-relative paths.
-func safeURL(s string) bool {
+// SafeURL admits absolute http(s) URLs and site-relative paths: what an
+// admin may link to from the portal.
+func SafeURL(s string) bool {
 	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\") {
 		return len(s) <= 2000
 	}
@@ -347,7 +366,7 @@ func checkTheme(v apperr.Validation, t *Theme) {
 		}
 	}
 	for field, u := range map[string]string{"theme.logo_url": t.LogoURL, "theme.favicon_url": t.FaviconURL, "theme.knowledge_base_url": t.KnowledgeBaseURL} {
-		if u != "" && !safeURL(u) {
+		if u != "" && !SafeURL(u) {
 			v.Add(field, "must be an http(s) URL or a path starting with /")
 		}
 	}

@@ -139,21 +139,36 @@ func (db *DB) SetPassword(ctx context.Context, accountID int64, hash string) err
 	return mustAffect(res, "account")
 }
 
-// InAccessGroups reports whether any identity of the account is a member
-// of one of the groups.
-func (db *DB) InAccessGroups(ctx context.Context, accountID int64, groupIDs []int64) (bool, error) {
-	if len(groupIDs) == 0 {
-		return false, nil
+// AccessGroupMembers returns those of contactIDs that are members of at
+// least one of the groups, in ascending order: one query, whatever the
+// number of contacts and groups.
+func (db *DB) AccessGroupMembers(ctx context.Context, groupIDs, contactIDs []int64) ([]int64, error) {
+	if len(groupIDs) == 0 || len(contactIDs) == 0 {
+		return []int64{}, nil
 	}
-	args := []any{accountID}
+	args := make([]any, 0, len(groupIDs)+len(contactIDs))
+	for _, id := range contactIDs {
+		args = append(args, id)
+	}
 	for _, id := range groupIDs {
 		args = append(args, id)
 	}
-	var n int
-	err := db.queryRow(ctx, `SELECT COUNT(*) FROM account_identities ai
-		JOIN access_group_members m ON m.contact_id = ai.contact_id
-		WHERE ai.account_id = ? AND m.group_id IN (`+placeholders(len(groupIDs))+")", args...).Scan(&n)
-	return n > 0, err
+	rows, err := db.query(ctx, `SELECT DISTINCT contact_id FROM access_group_members
+		WHERE contact_id IN (`+placeholders(len(contactIDs))+`) AND group_id IN (`+placeholders(len(groupIDs))+`)
+		ORDER BY contact_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // ContactsByEmail returns the contacts with this normalised email address,

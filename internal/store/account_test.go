@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -209,11 +210,17 @@ func TestAccountLookupsForRegistration(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
-			groups []int64
-			want   bool
-		}{{[]int64{g.ID}, true}, {[]int64{empty.ID, g.ID}, true}, {[]int64{empty.ID}, false}, {nil, false}} {
-			if in, err := db.InAccessGroups(ctx, a.ID, tc.groups); err != nil || in != tc.want {
-				t.Errorf("InAccessGroups(%v) = %v, %v; want %v", tc.groups, in, err, tc.want)
+			groups, contacts []int64
+			want             []int64
+		}{
+			{[]int64{g.ID}, []int64{newer.ID, older.ID}, []int64{newer.ID}},
+			{[]int64{empty.ID, g.ID}, []int64{other.ID, newer.ID, older.ID}, []int64{newer.ID, other.ID}},
+			{[]int64{empty.ID}, []int64{newer.ID}, []int64{}},
+			{nil, []int64{newer.ID}, []int64{}},
+			{[]int64{g.ID}, nil, []int64{}},
+		} {
+			if got, err := db.AccessGroupMembers(ctx, tc.groups, tc.contacts); err != nil || !slices.Equal(got, tc.want) {
+				t.Errorf("AccessGroupMembers(%v, %v) = %v, %v; want %v", tc.groups, tc.contacts, got, err, tc.want)
 			}
 		}
 	})

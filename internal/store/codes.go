@@ -40,20 +40,29 @@ func (db *DB) VoidCodes(ctx context.Context, purpose, destination string) error 
 	return err
 }
 
-// LatestCode returns the newest unused code of a purpose and destination.
-func (db *DB) LatestCode(ctx context.Context, purpose, destination string) (*account.Code, error) {
+const codeColumns = `id, purpose, portal_id, account_id, destination, code_hash, attempts, payload, created_at, expires_at, used_at`
+
+func scanCode(row interface{ Scan(...any) error }) (*account.Code, error) {
 	var c account.Code
 	var portalID, accountID *int64
 	var payload []byte
-	err := db.queryRow(ctx, `SELECT id, purpose, portal_id, account_id, destination, code_hash, attempts, payload, created_at, expires_at, used_at
-		FROM verification_codes WHERE purpose = ? AND destination = ? AND used_at IS NULL ORDER BY id DESC LIMIT 1`, purpose, destination).
-		Scan(&c.ID, &c.Purpose, nullInt64{&portalID}, nullInt64{&accountID}, &c.Destination, &c.Hash, &c.Attempts, &payload,
-			timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, nullTime{&c.UsedAt})
-	if err != nil {
+	if err := row.Scan(&c.ID, &c.Purpose, nullInt64{&portalID}, nullInt64{&accountID}, &c.Destination, &c.Hash, &c.Attempts, &payload,
+		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, nullTime{&c.UsedAt}); err != nil {
 		return nil, notFound(err, "code")
 	}
 	c.PortalID, c.AccountID, c.Payload = deref(portalID), deref(accountID), payload
 	return &c, nil
+}
+
+// LatestCode returns the newest unused code of a purpose and destination.
+func (db *DB) LatestCode(ctx context.Context, purpose, destination string) (*account.Code, error) {
+	return scanCode(db.queryRow(ctx, "SELECT "+codeColumns+` FROM verification_codes
+		WHERE purpose = ? AND destination = ? AND used_at IS NULL ORDER BY id DESC LIMIT 1`, purpose, destination))
+}
+
+// Code returns the code or link with this id, used or not.
+func (db *DB) Code(ctx context.Context, id int64) (*account.Code, error) {
+	return scanCode(db.queryRow(ctx, "SELECT "+codeColumns+" FROM verification_codes WHERE id = ?", id))
 }
 
 // MissCode counts a wrong try of a code.

@@ -73,12 +73,21 @@ func TestVerificationCodes(t *testing.T) {
 		wantKind(t, err, apperr.NotFound)
 		wantKind(t, db.UseCode(ctx, first.ID), apperr.NotFound)
 
-		// A code serves once.
+		// A code serves once; by its id it is found used or not.
 		second := newCode("ada@example.com", a.ID, "")
+		if got, err := db.Code(ctx, second.ID); err != nil || got.ID != second.ID || got.UsedAt != nil || got.AccountID != a.ID ||
+			got.Destination != "ada@example.com" || !bytes.Equal(got.Hash, second.Hash) {
+			t.Errorf("Code = %+v, %v", got, err)
+		}
 		if err := db.UseCode(ctx, second.ID); err != nil {
 			t.Fatal(err)
 		}
 		wantKind(t, db.UseCode(ctx, second.ID), apperr.NotFound)
+		if got, err := db.Code(ctx, second.ID); err != nil || got.UsedAt == nil || !got.UsedAt.Equal(clk.Now()) {
+			t.Errorf("used Code = %+v, %v", got, err)
+		}
+		_, err = db.Code(ctx, second.ID+1000)
+		wantKind(t, err, apperr.NotFound)
 
 		// A code out of tries cannot be used either.
 		third := newCode("ada@example.com", a.ID, "")

@@ -59,7 +59,7 @@ func TestPortalRoundTrip(t *testing.T) {
 		want.Theme = portal.Theme{AccentColor: "#0a7", BackgroundColor: "#fff", TextColor: "#111", LogoURL: "https://cdn.example/logo.svg",
 			FaviconURL: "https://cdn.example/fav.ico", CustomCSS: ".x{color:red}", KnowledgeBaseURL: "https://kb.example"}
 		want.NavMenu = []portal.NavItem{{Label: "Status", URL: "https://status.example"}, {Label: "Docs", URL: "/docs"}}
-		want.SystemPages = map[string]string{"not_found": "Nie znaleziono"}
+		want.SystemPages = map[string]portal.PageText{"login": {"pl": "Zaloguj się do {{portal}}."}}
 		want.SSO = portal.SSO{
 			JWT: &portal.JWT{Algorithm: "HS256", Secret: portal.Secret{Value: "jwt-shared-secret"}, Issuer: "https://idp.example",
 				Audience: "portico", MaxAgeSeconds: 300},

@@ -248,7 +248,10 @@ func (s *Server) getAccessGroup(w http.ResponseWriter, r *http.Request, _ *agent
 	return nil
 }
 
-func (s *Server) addGroupMembers(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+// addGroupMembers adds contacts to a group; the members without an account
+// are invited in the same transaction when a portal admits the group
+// (SPEC I2).
+func (s *Server) addGroupMembers(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -257,7 +260,7 @@ func (s *Server) addGroupMembers(w http.ResponseWriter, r *http.Request, _ *agen
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Contacts.AddAccessGroupMembers(r.Context(), id, in.ContactIDs)
+	g, err := s.Accounts.AddGroupMembers(r.Context(), actor(a), s.Contacts, id, in.ContactIDs)
 	if err != nil {
 		return err
 	}
@@ -278,5 +281,34 @@ func (s *Server) removeGroupMember(w http.ResponseWriter, r *http.Request, _ *ag
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// invitedBody lists the contacts a request invited.
+type invitedBody struct {
+	Invited []int64 `json:"invited"`
+}
+
+// inviteInput chooses the members to invite; none chooses every member.
+type inviteInput struct {
+	ContactIDs []int64 `json:"contact_ids,omitempty"`
+}
+
+// inviteGroup sends new invitations to the members of a group who have no
+// account yet (SPEC A4).
+func (s *Server) inviteGroup(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in inviteInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	invited, err := s.Accounts.InviteGroup(r.Context(), actor(a), id, in.ContactIDs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, invitedBody{Invited: invited})
 	return nil
 }

@@ -121,8 +121,10 @@ func (s *Server) getPortal(w http.ResponseWriter, r *http.Request, _ *agent.Agen
 }
 
 // updatePortal takes any subset of the settings; the portal service checks
-// keys and values, so the body is passed on as it came.
-func (s *Server) updatePortal(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+// keys and values, so the body is passed on as it came. The account service
+// invites, in the same transaction, the members of access groups the
+// portal starts to admit (SPEC I2).
+func (s *Server) updatePortal(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return apperr.E(apperr.Unsupported, "unsupported_media_type", "send application/json")
 	}
@@ -130,7 +132,7 @@ func (s *Server) updatePortal(w http.ResponseWriter, r *http.Request, _ *agent.A
 	if err != nil {
 		return jsonError(err)
 	}
-	p, err := s.Portals.Update(r.Context(), r.PathValue("slug"), body)
+	p, err := s.Accounts.UpdatePortal(r.Context(), actor(a), s.Portals, r.PathValue("slug"), body)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,12 @@ type visitor struct {
 	account  *account.Account
 	identity *account.Identity
 	scope    ticket.Scope
+	// denied is set when the request came with a session whose account
+	// lost its access to the portal (SPEC I2): the session has been ended.
+	denied bool
+	// preview is set when a signed-in agent looks at the portal while it
+	// is switched off (SPEC P24).
+	preview bool
 }
 
 // signedIn reports whether the visitor has a live session with an identity.
@@ -48,8 +54,11 @@ var errPortalOff = apperr.E(apperr.Unavailable, "portal_unavailable", "this port
 
 // visit resolves the portal of slug and, when the request carries a live
 // session of that portal, the signed-in customer. A missing, expired or
-// foreign session is not an error here: v.signedIn() says.
-func (s *Server) visit(r *http.Request, slug string) (*visitor, error) {
+// foreign session is not an error here: v.signedIn() says. A portal that
+// is switched off answers errPortalOff, with a visitor that has only the
+// portal and the language, unless preview allows a signed-in agent to look
+// (SPEC P24).
+func (s *Server) visit(r *http.Request, slug string, preview bool) (*visitor, error) {
 	ctx := r.Context()
 	p, err := s.Portals.Portal(ctx, slug)
 	if apperr.Is(err, apperr.NotFound) {
@@ -58,10 +67,14 @@ func (s *Server) visit(r *http.Request, slug string) (*visitor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.Enabled {
-		return nil, errPortalOff
-	}
 	v := &visitor{portal: p}
+	if !p.Enabled {
+		if !preview || !s.deskSignedIn(r) {
+			v.loc = s.localizer(r, p, nil)
+			return v, errPortalOff
+		}
+		v.preview = true
+	}
 	if tok := s.sessionToken(r); tok != "" {
 		if err := s.resume(ctx, v, tok); err != nil {
 			return nil, err
@@ -98,6 +111,7 @@ var passwordChangeRoutes = map[string]bool{
 	"POST /api/v1/portal/{slug}/password/reset":  true,
 	"POST /api/v1/portal/{slug}/register":        true,
 	"POST /api/v1/portal/{slug}/register/verify": true,
+	"POST /api/v1/portal/{slug}/password/set":    true,
 
 	"GET /{slug}/login":            true,
 	"POST /{slug}/login":           true,
@@ -114,6 +128,8 @@ var passwordChangeRoutes = map[string]bool{
 	"POST /{slug}/register":        true,
 	"GET /{slug}/register/verify":  true,
 	"POST /{slug}/register/verify": true,
+	"GET /{slug}/password/set":     true,
+	"POST /{slug}/password/set":    true,
 	"/{slug}/":                     true, // any other path: not found
 	"/{slug}":                      true, // the portal's bare address
 }
@@ -131,7 +147,12 @@ func pagePasswordChangeFirst(w http.ResponseWriter, r *http.Request, err error) 
 
 // resume fills in the signed-in part of v from a session token. Sessions
 // that are expired, of another portal, of a locked account or acting as an
-// identity the account no longer has leave v signed out.
+// identity the account no longer has leave v signed out. A session acting
+// as an identity that may no longer act in the portal, because the contact
+// left the portal's access groups or the portal changed its groups or
+// mode, is ended, and marks v denied when no identity of the account may
+// act there (SPEC I2). The account's identities are those that may act in
+// the portal.
 func (s *Server) resume(ctx context.Context, v *visitor, tok string) error {
 	idle := time.Duration(v.portal.IdleTimeoutMinutes) * time.Minute
 	sess, err := s.Auth.Session(ctx, tok, auth.KindCustomer, idle)
@@ -154,6 +175,16 @@ func (s *Server) resume(ctx context.Context, v *visitor, tok string) error {
 	if a.Locked {
 		return nil
 	}
+	linked := false
+	for _, id := range a.Identities {
+		linked = linked || id.ContactID == sess.ActiveContactID
+	}
+	if !linked {
+		return nil
+	}
+	if a.Identities, err = s.Accounts.UsableIdentities(ctx, v.portal, a); err != nil {
+		return err
+	}
 	for i := range a.Identities {
 		if a.Identities[i].ContactID == sess.ActiveContactID {
 			v.token, v.sess, v.account, v.identity = tok, sess, a, &a.Identities[i]
@@ -161,7 +192,9 @@ func (s *Server) resume(ctx context.Context, v *visitor, tok string) error {
 			return nil
 		}
 	}
-	return nil
+	// Signing in again acts as an identity the portal admits, if any.
+	v.denied = len(a.Identities) == 0
+	return s.Auth.SignOut(ctx, tok)
 }
 
 // localizer picks the page language (SPEC P22): the account's setting, then
@@ -269,7 +302,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 
 // switchIdentity makes contactID the active identity, under a new token.
 func (s *Server) switchIdentity(w http.ResponseWriter, r *http.Request, v *visitor, contactID int64) error {
-	_, tok, err := s.Auth.SwitchIdentity(r.Context(), v.token, contactID, client(r))
+	_, tok, err := s.Auth.SwitchIdentity(r.Context(), v.portal, v.token, contactID, client(r))
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (s *Server) openAPIDocument() ([]byte, error) {
 		"info": map[string]any{
 			"title":       "Portico API",
 			"version":     "1",
-			"description": "Agents and integrations use a bearer API key (portico apikey create); the customer portal routes under /api/v1/portal/{slug} use the session cookie that signing in sets; while a customer's account must choose a new password, those routes answer 403 password_change_required except GET /me, PUT /me/password and signing in and out. Errors have the shape of the Error schema.",
+			"description": "Agents and integrations use a bearer API key (portico apikey create); the customer portal routes under /api/v1/portal/{slug} use the session cookie that signing in sets; while a customer's account must choose a new password, those routes answer 403 password_change_required except GET /me, PUT /me/password and signing in and out; a session whose contact may no longer use the portal (it left the portal's access groups) is ended, and its next request answers 403 access_denied; while a portal is switched off its routes answer 503 portal_unavailable. Errors have the shape of the Error schema.",
 		},
 		"servers":  []any{map[string]any{"url": "/"}},
 		"paths":    paths,
@@ -162,7 +162,16 @@ func (g *schemaGen) operation(o *op) map[string]any {
 // by method and path.
 var extraResponses = map[string]map[int]string{
 	"POST /portal/{slug}/session": {
+		403: "access_denied: the password is right, but none of the account's contacts is in the portal's access groups",
 		429: "Too many failed sign-ins for this login or from this address; see Retry-After",
+	},
+	"POST /portal/{slug}/password/set": {
+		400: "invalid_link: the token is wrong, expired, used or replaced by a newer link",
+		403: "access_denied: the account's contacts are not in the portal's access groups",
+		429: "Too many wrong tokens or codes from this address; see Retry-After",
+	},
+	"POST /access-groups/{id}/invitations": {
+		409: "group_not_in_portal: no portal that is on admits the group with the access_groups mode",
 	},
 	"PUT /portal/{slug}/me/password": {
 		422: "Invalid input: a wrong current_password (counted as a failed sign-in) or a new_password that does not do",

@@ -47,7 +47,10 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request, v *visitor) e
 	}
 	d := &pageData{v: v, Title: v.loc.T("login.title"), Nav: "login", Page: pageLoginView{Next: next, Register: v.portal.AccessMode == portal.AccessSelfRegistration}}
 	d.Notice = pageTakeFlash(w, r, v)
-	if d.Notice == "" && s.sessionToken(r) != "" {
+	if v.denied {
+		// The session ended because its access to the portal did.
+		d.Error = v.loc.T("denied.body")
+	} else if d.Notice == "" && s.sessionToken(r) != "" {
 		// A cookie without a live session: it expired or was ended.
 		d.Notice = v.loc.T("login.session_expired")
 		s.setSession(w, r, "")
@@ -76,8 +79,8 @@ func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request, v *visito
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		d.Error = v.loc.N("login.error.too_many", max(1, int(math.Ceil(wait.Minutes()))))
 	case apperr.Is(err, apperr.Forbidden):
-		status = http.StatusForbidden
-		d.Error = v.loc.T("denied.body")
+		s.renderPageError(w, r, v, err)
+		return nil
 	case apperr.Is(err, apperr.Unauthorized), apperr.Is(err, apperr.Invalid), apperr.Is(err, apperr.Malformed):
 		d.Error = v.loc.T("login.error.invalid")
 	default:

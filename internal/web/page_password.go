@@ -17,15 +17,16 @@ import (
 // The account pages add their templates and the notices they leave after
 // a post to the page registries.
 func init() {
-	pageNames = append(pageNames, "forgot", "password", "register")
-	for _, id := range []string{"reset.done", "register.done", "profile.password.changed"} {
+	pageNames = append(pageNames, "forgot", "password", "register", "setpassword")
+	for _, id := range []string{"reset.done", "register.done", "profile.password.changed", "setpassword.done"} {
 		pageNotices[id] = true
 	}
 }
 
 // pageCredentialRoutes registers the pages of the account flows: password
 // reset (SPEC P3), password change, also when it is demanded at first
-// sign-in (P4, I3), and registration (I1).
+// sign-in (P4, I3), registration (I1) and the password chosen with the link
+// of an invitation or of an account an agent opened (I2, I3).
 func (s *Server) pageCredentialRoutes(reg func(pattern string, public bool, h pageHandler)) {
 	reg("GET /{slug}/password/forgot", true, s.pageForgot)
 	reg("POST /{slug}/password/forgot", true, s.pageForgotPost)
@@ -37,6 +38,8 @@ func (s *Server) pageCredentialRoutes(reg func(pattern string, public bool, h pa
 	reg("POST /{slug}/register", true, s.pageRegisterPost)
 	reg("GET /{slug}/register/verify", true, s.pageVerify)
 	reg("POST /{slug}/register/verify", true, s.pageVerifyPost)
+	reg("GET /{slug}/password/set", true, s.pageSetPassword)
+	reg("POST /{slug}/password/set", true, s.pageSetPasswordPost)
 }
 
 // Steps of the password reset pages.

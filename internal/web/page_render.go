@@ -182,18 +182,21 @@ func (d *pageData) Path(parts ...any) string {
 // pageHeader is the portal's header: brand, navigation, language picker,
 // identity switcher and account menu.
 type pageHeader struct {
-	Slug, PortalName   string
-	LogoURL, Favicon   string
-	ThemeURL           string
-	Nav                []pageNavLink
-	Languages          []pageLangChoice
-	Here               string // this page, for the language picker to return to
-	SignedIn           bool
-	AccountName        string
-	ActingAs           string
-	ActingCompany      string
-	Identities         []pageIdentity
-	HasPortal          bool
+	Slug, PortalName string
+	LogoURL, Favicon string
+	ThemeURL         string
+	Nav              []pageNavLink
+	Languages        []pageLangChoice
+	Here             string // this page, for the language picker to return to
+	SignedIn         bool
+	AccountName      string
+	ActingAs         string
+	ActingCompany    string
+	Identities       []pageIdentity
+	HasPortal        bool
+	// Off is set on the page of a portal switched off: it offers nothing
+	// to go to.
+	Off                bool
 	KnowledgeBaseLabel string
 }
 
@@ -223,6 +226,7 @@ func pageBuildHeader(r *http.Request, v *visitor, loc *i18n.Localizer, current s
 	}
 	p := v.portal
 	h.HasPortal = true
+	h.Off = !p.Enabled && !v.preview
 	h.Slug, h.PortalName = p.Slug, p.Name
 	h.ThemeURL = "/" + p.Slug + "/theme.css?v=" + pageHash([]byte(pageThemeStylesheet(p.Theme)))
 	h.LogoURL = p.Theme.LogoURL

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"portico/internal/account"
 	"portico/internal/apperr"
 	"portico/internal/web/i18n"
 )
@@ -80,12 +82,21 @@ func (s *Server) pageRoutes() {
 func (s *Server) pageRoute(public bool, h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pageHeaders(w)
-		v, err := s.visit(r, r.PathValue("slug"))
+		// A switched-off portal shows its pages to agents, to read only.
+		preview := r.Method == http.MethodGet || r.Method == http.MethodHead
+		v, err := s.visit(r, r.PathValue("slug"), preview)
 		if err != nil {
 			if !pagePasswordChangeFirst(w, r, err) {
-				s.renderPageError(w, r, nil, err)
+				s.renderPageError(w, r, v, err)
 			}
 			return
+		}
+		if v.denied {
+			s.setSession(w, r, "")
+			if !public {
+				s.renderPageError(w, r, v, account.ErrAccessDenied)
+				return
+			}
 		}
 		if !public && !v.signedIn() {
 			http.Redirect(w, r, pageLoginURL(v.portal.Slug, pageReturnPath(r, v.portal.Slug)), http.StatusSeeOther)
@@ -215,8 +226,13 @@ func (s *Server) pageErrorLocalizer(r *http.Request) *i18n.Localizer {
 // pageErrorView is what an error page shows.
 type pageErrorView struct {
 	Heading, Body string
-	Reference     string
-	Home          bool
+	// Custom is the admin's text for the page (SPEC P23), shown in place
+	// of Body.
+	Custom    template.HTML
+	Reference string
+	Home      bool
+	// SignIn is the sign-in page, offered to try another account.
+	SignIn string
 }
 
 // renderPageError answers with a page for err in the visitor's language: the
@@ -247,6 +263,7 @@ func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, v *visi
 		}
 	case apperr.Unavailable:
 		p.Heading, p.Body = loc.T("unavailable.title"), loc.T("unavailable.body")
+		p.Custom = pageSystemText(v, loc, "unavailable")
 	case apperr.RateLimited:
 		if e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second)/time.Second)))
@@ -256,6 +273,10 @@ func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, v *visi
 		p.Heading, p.Body = loc.T("denied.title"), loc.T("error.forbidden_origin")
 		if e.Code != "cross_origin" {
 			p.Body = loc.T("denied.body")
+		}
+		if e.Code == account.ErrAccessDenied.Code && v != nil {
+			p.Custom, p.Home = pageSystemText(v, loc, "access_denied"), false
+			p.SignIn = "/" + v.portal.Slug + "/login"
 		}
 	case apperr.Malformed, apperr.TooLarge, apperr.Unsupported, apperr.Invalid, apperr.Conflict:
 		p.Heading, p.Body = loc.T("error.title"), loc.T("form.invalid")

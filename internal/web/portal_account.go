@@ -12,8 +12,8 @@ import (
 )
 
 // portalAccountRoutes registers the customer API's account flows (API.md
-// §4): password reset by code (SPEC P3), password change (P4) and
-// self-registration (I1).
+// §4): password reset by code (SPEC P3), password change (P4),
+// self-registration (I1) and the password chosen with a link (I2, I3).
 func (s *Server) portalAccountRoutes(tag string) {
 	s.portalAPI(op{method: "PUT", path: "/me/password", tag: tag, summary: "Change the password; the account's other sessions end",
 		body: auth.PasswordChange{}, status: 204}, s.portalChangePassword)
@@ -25,6 +25,8 @@ func (s *Server) portalAccountRoutes(tag string) {
 		public: true, body: account.RegisterInput{}, resp: acceptedBody{}, status: 202}, s.portalRegister)
 	s.portalAPI(op{method: "POST", path: "/register/verify", tag: tag, summary: "Confirm a registration with the emailed code: creates the account and signs in",
 		public: true, body: account.VerifyInput{}, resp: meBody{}}, s.portalVerifyRegistration)
+	s.portalAPI(op{method: "POST", path: "/password/set", tag: tag, summary: "Choose a password with the token of an invitation link or of the link sent when an agent opened the account (the token query parameter of /{slug}/password/set): opens or completes the account and signs in",
+		public: true, body: account.LinkPasswordInput{}, resp: meBody{}}, s.portalSetPassword)
 }
 
 type forgotInput struct {
@@ -144,6 +146,7 @@ type mailView struct {
 	Code                  string
 	After                 []string
 	Action, Link          string
+	Closing               []string // paragraphs after the link
 	Signature             string
 }
 
@@ -151,6 +154,7 @@ type mailView struct {
 func (a accountWriter) mailParts(m account.Message) mailView {
 	l := a.cat.For(m.Language)
 	portal := map[string]any{"Portal": m.Portal}
+	details := map[string]any{"Portal": m.Portal, "Login": m.Login, "Password": m.Password, "SignIn": m.SignIn}
 	mv := mailView{Lang: l.Lang(), Portal: m.Portal, Code: m.Code, Link: m.Link, Signature: l.T("mail.signature", portal)}
 	greeting := l.T("mail.greeting.anonymous")
 	if m.Name != "" {
@@ -177,6 +181,24 @@ func (a accountWriter) mailParts(m account.Message) mailView {
 		mv.Before = []string{greeting, l.T("mail.already_registered.body", portal), l.T("mail.already_registered.hint")}
 		mv.After = []string{l.T("mail.already_registered.ignore")}
 		mv.Action = l.T("mail.already_registered.action")
+	case account.MessageAccountOpened:
+		mv.Subject = l.T("mail.account_opened.subject", portal)
+		mv.Before = []string{greeting, l.T("mail.account_opened.intro", portal),
+			l.T("mail.account_opened.login", details), l.T("mail.account_opened.password", details)}
+		mv.After = []string{l.T("mail.account_opened.change")}
+		mv.Action = l.T("mail.account_opened.action")
+	case account.MessageSetPassword:
+		mv.Subject = l.T("mail.account_opened.subject", portal)
+		mv.Before = []string{greeting, l.T("mail.set_password.intro", details), l.T("mail.account_opened.login", details)}
+		mv.After = []string{l.N("mail.link.valid", m.Days)}
+		mv.Action = l.T("mail.set_password.action")
+		mv.Closing = []string{l.T("mail.sign_in_later", details)}
+	case account.MessageInvitation:
+		mv.Subject = l.T("mail.invitation.subject", portal)
+		mv.Before = []string{greeting, l.T("mail.invitation.intro", details)}
+		mv.After = []string{l.N("mail.link.valid", m.Days)}
+		mv.Action = l.T("mail.invitation.action")
+		mv.Closing = []string{l.T("mail.sign_in_later", details), l.T("mail.invitation.ignore")}
 	}
 	return mv
 }
@@ -203,6 +225,9 @@ func (a accountWriter) Email(m account.Message) (subject, text, html string) {
 	if mv.Link != "" {
 		para(mv.Action + ":\n" + mv.Link)
 	}
+	for _, p := range mv.Closing {
+		para(p)
+	}
 	para("-- \n" + mv.Signature)
 	b.WriteString("\n")
 	var h bytes.Buffer
@@ -222,6 +247,12 @@ func (a accountWriter) SMS(m account.Message) string {
 		return l.N("sms.reset_code", m.Minutes, map[string]any{"Code": m.Code, "Portal": m.Portal})
 	case account.MessagePasswordChanged:
 		return l.T("sms.password_changed", map[string]any{"Portal": m.Portal, "Link": m.Link})
+	case account.MessageAccountOpened:
+		return l.T("sms.account_opened", map[string]any{"Portal": m.Portal, "Link": m.SignIn, "Login": m.Login, "Password": m.Password})
+	case account.MessageSetPassword:
+		return l.T("sms.set_password", map[string]any{"Portal": m.Portal, "Link": m.Link})
+	case account.MessageInvitation:
+		return l.T("sms.invitation", map[string]any{"Portal": m.Portal, "Link": m.Link})
 	}
 	_, text, _ := a.Email(m)
 	return text
@@ -248,6 +279,9 @@ var mailTemplate = template.Must(template.New("mail").Parse(`<!doctype html>
 {{- if .Link}}
 <p style="margin:22px 0 8px"><a href="{{.Link}}" style="display:inline-block;padding:10px 18px;background:#2f5bd3;color:#ffffff;border-radius:8px;font-weight:600;text-decoration:none">{{.Action}}</a></p>
 <p style="margin:0 0 14px;color:#5a6474;font-size:13px;word-break:break-all">{{.Link}}</p>
+{{- end}}
+{{- range .Closing}}
+<p style="margin:0 0 14px">{{.}}</p>
 {{- end}}
 <p style="margin:24px 0 0;color:#5a6474">{{.Signature}}</p>
 </div>

@@ -29,9 +29,15 @@ func (s *Server) portalAPI(o op, h customerHandler) {
 		err := checkQuery(r)
 		var v *visitor
 		if err == nil {
-			v, err = s.visit(r, r.PathValue("slug"))
+			v, err = s.visit(r, r.PathValue("slug"), false)
 		}
-		if err == nil && !o.public && !v.signedIn() {
+		if err == nil && v.denied {
+			s.setSession(w, r, "")
+		}
+		switch {
+		case err == nil && !o.public && v.denied:
+			err = account.ErrAccessDenied
+		case err == nil && !o.public && !v.signedIn():
 			err = errNotSignedIn
 		}
 		if err == nil {

@@ -44,7 +44,8 @@ func (s *Server) routes() {
 	s.api(op{method: "GET", path: "/access-groups", tag: "access groups", summary: "List access groups", query: []string{"limit", "cursor"}, resp: contact.AccessGroup{}, list: true}, s.listAccessGroups)
 	s.api(op{method: "POST", path: "/access-groups", tag: "access groups", summary: "Create an access group", admin: true, body: nameInput{}, resp: contact.AccessGroup{}, status: 201}, s.createAccessGroup)
 	s.api(op{method: "GET", path: "/access-groups/{id}", tag: "access groups", summary: "Get an access group", resp: contact.AccessGroup{}}, s.getAccessGroup)
-	s.api(op{method: "POST", path: "/access-groups/{id}/members", tag: "access groups", summary: "Add contacts to an access group", admin: true, body: membersInput{}, resp: contact.AccessGroup{}}, s.addGroupMembers)
+	s.api(op{method: "POST", path: "/access-groups/{id}/members", tag: "access groups", summary: "Add contacts to an access group; those without an account are invited to choose a password when a portal that is on admits the group", admin: true, body: membersInput{}, resp: contact.AccessGroup{}}, s.addGroupMembers)
+	s.api(op{method: "POST", path: "/access-groups/{id}/invitations", tag: "access groups", summary: "Send a new set-your-password invitation to the members without an account (those of contact_ids, or all), replacing any earlier one; 409 when no portal that is on admits the group", admin: true, body: inviteInput{}, resp: invitedBody{}}, s.inviteGroup)
 	s.api(op{method: "DELETE", path: "/access-groups/{id}/members/{contact_id}", tag: "access groups", summary: "Remove a contact from an access group", admin: true, status: 204}, s.removeGroupMember)
 
 	s.api(op{method: "GET", path: "/pipelines", tag: "pipelines", summary: "List pipelines with their stages", query: []string{"limit", "cursor"}, resp: pipeline.Pipeline{}, list: true}, s.listPipelines)
@@ -74,6 +75,7 @@ func (s *Server) routes() {
 
 	s.portalRoutes()
 	s.pageRoutes()
+	s.deskRoutes()
 
 	s.api(op{method: "GET", path: "/deliveries", tag: "deliveries", summary: "The delivery log of emails, SMS, webhooks and notifications", admin: true, query: []string{"to", "kind", "limit", "cursor"}, resp: delivery.Delivery{}, list: true}, s.listDeliveries)
 }

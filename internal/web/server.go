@@ -95,6 +95,9 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.catalog = cat
+	if s.Accounts != nil {
+		s.Accounts = s.Accounts.WithWriter(s.accountWriter())
+	}
 	s.routes()
 	doc, err := s.openAPIDocument()
 	if err != nil {
