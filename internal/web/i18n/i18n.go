@@ -1,8 +1,9 @@
 // Package i18n holds the translated strings of the portal and desk pages and
 // formats dates, times and numbers for the viewer's language.
 //
-// Messages live in one JSON file per language under locales/, keyed by
-// stable dotted ids such as "nav.home". Counted messages use go-i18n's plural
+// Messages live in JSON files per language, keyed by stable dotted ids such
+// as "nav.home": locales/<lang>.json, and for a part of the product that
+// keeps its own, locales/<part>/<lang>.json. An id belongs to one file. Counted messages use go-i18n's plural
 // categories ("one", "few", "many", "other") and always receive the count as
 // {{.Count}}. Every message may also use {{.Tickets}} and {{.tickets}}, the
 // portal's name for tickets (see [Localizer.WithTicketLabel]).
@@ -49,7 +50,7 @@ func Name(lang string) string {
 	return lang
 }
 
-//go:embed locales/*.json
+//go:embed locales
 var files embed.FS
 
 // Catalog is the parsed set of messages in every language. It is read-only
@@ -71,7 +72,8 @@ func Load() (*Catalog, error) {
 	return load()
 }
 
-// readFiles parses locales/<lang>.json in fsys for every language.
+// readFiles parses locales/<lang>.json and locales/*/<lang>.json in fsys
+// for every language.
 func readFiles(fsys fs.FS) (*Catalog, error) {
 	bundle := goi18n.NewBundle(language.English)
 	c := &Catalog{
@@ -79,24 +81,32 @@ func readFiles(fsys fs.FS) (*Catalog, error) {
 		localizers: make(map[string]*Localizer, len(Languages)),
 	}
 	for _, lang := range Languages {
-		name := "locales/" + lang + ".json"
-		buf, err := fs.ReadFile(fsys, name)
+		parts, err := fs.Glob(fsys, "locales/*/"+lang+".json")
 		if err != nil {
 			return nil, fmt.Errorf("i18n: %w", err)
 		}
-		if err := checkDuplicates(buf); err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", name, err)
-		}
-		msgs, err := bundle.ParseMessageBytes(language.Make(lang), buf, json.Unmarshal)
-		if err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", name, err)
-		}
-		byID := make(map[string]*goi18n.Message, len(msgs))
-		for _, m := range msgs {
-			if err := checkTemplates(m); err != nil {
+		byID := map[string]*goi18n.Message{}
+		for _, name := range append([]string{"locales/" + lang + ".json"}, parts...) {
+			buf, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, fmt.Errorf("i18n: %w", err)
+			}
+			if err := checkDuplicates(buf); err != nil {
 				return nil, fmt.Errorf("i18n: %s: %w", name, err)
 			}
-			byID[m.ID] = m
+			msgs, err := bundle.ParseMessageBytes(language.Make(lang), buf, json.Unmarshal)
+			if err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", name, err)
+			}
+			for _, m := range msgs {
+				if err := checkTemplates(m); err != nil {
+					return nil, fmt.Errorf("i18n: %s: %w", name, err)
+				}
+				if byID[m.ID] != nil {
+					return nil, fmt.Errorf("i18n: %s: id %q is in another file too", name, m.ID)
+				}
+				byID[m.ID] = m
+			}
 		}
 		c.messages[lang] = byID
 	}

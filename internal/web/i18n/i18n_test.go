@@ -481,3 +481,27 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+// A part of the product may keep its messages in locales/<part>/: they join
+// the language's catalog, and an id in two files stops loading.
+func TestPartFilesJoinTheirLanguage(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for _, lang := range Languages {
+		fsys["locales/"+lang+".json"] = &fstest.MapFile{Data: []byte(`{"nav.home": "Home ` + lang + `", "label.tickets": "Tickets"}`)}
+		fsys["locales/desk/"+lang+".json"] = &fstest.MapFile{Data: []byte(`{"desk.inbox": "Inbox ` + lang + `"}`)}
+	}
+	c, err := readFiles(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.For("pl").T("desk.inbox"); got != "Inbox pl" {
+		t.Errorf("desk.inbox in Polish = %q", got)
+	}
+	if got := c.For("sv").T("nav.home"); got != "Home sv" {
+		t.Errorf("nav.home in Swedish = %q", got)
+	}
+	fsys["locales/desk/sv.json"] = &fstest.MapFile{Data: []byte(`{"desk.inbox": "Inkorg", "nav.home": "Start"}`)}
+	if _, err := readFiles(fsys); err == nil || !strings.Contains(err.Error(), "nav.home") {
+		t.Errorf("an id in two files: %v", err)
+	}
+}
