@@ -100,11 +100,7 @@ func (s *Server) setPasswordWithLink(w http.ResponseWriter, r *http.Request, v *
 	if err != nil {
 		return err
 	}
-	_, tok, err := s.Auth.SignInVerified(r.Context(), v.portal, a, client(r))
-	if err != nil {
-		return err
-	}
-	return s.startSession(w, r, v, tok)
+	return s.signInProven(w, r, v, a)
 }
 
 func (s *Server) portalSetPassword(w http.ResponseWriter, r *http.Request, v *visitor) error {

@@ -114,6 +114,12 @@ func (s *Server) verifyRegistration(w http.ResponseWriter, r *http.Request, v *v
 	if err != nil {
 		return err
 	}
+	return s.signInProven(w, r, v, a)
+}
+
+// signInProven signs in an account that has just proven itself another way
+// than its password (a code, a link) and hands the browser the session.
+func (s *Server) signInProven(w http.ResponseWriter, r *http.Request, v *visitor, a *account.Account) error {
 	_, tok, err := s.Auth.SignInVerified(r.Context(), v.portal, a, client(r))
 	if err != nil {
 		return err
