@@ -461,6 +461,102 @@ func scanCustomerTicket(row interface{ Scan(...any) error }, ct *ticket.Customer
 	return nil
 }
 
+// pageTicketColumns are a ticket's own columns as the list shows them;
+// nameTickets adds the names they point at.
+const pageTicketColumns = `t.id, t.subject, t.stage_id, t.pipeline_id, t.inbox_id, t.requester_id, t.company_id, t.owner_id,
+	t.priority, t.reply_channel, t.draft, t.properties, t.created_at, t.last_activity_at, t.closed_at`
+
+func scanPageTicket(row interface{ Scan(...any) error }, ct *ticket.CustomerTicket, owner **int64, extra ...any) error {
+	var priority *string
+	err := row.Scan(append([]any{&ct.ID, &ct.Subject, &ct.StageID, &ct.PipelineID, &ct.InboxID, &ct.RequesterID,
+		nullInt64{&ct.CompanyID}, nullInt64{owner}, nullString{&priority}, &ct.ReplyChannel, &ct.Draft,
+		jsonCol{&ct.Properties}, timeCol{&ct.CreatedAt}, timeCol{&ct.LastActivityAt}, nullTime{&ct.ClosedAt}}, extra...)...)
+	if priority != nil {
+		ct.Priority = ticket.Priority(*priority)
+	}
+	if ct.Properties == nil {
+		ct.Properties = map[string]any{}
+	}
+	return err
+}
+
+// nameTickets fills in the stage, pipeline, requester, company and owner
+// names of a page of tickets (owners[i] is items[i]'s owner), reading each
+// distinct row once: a page's tickets mostly share them.
+func (db *DB) nameTickets(ctx context.Context, items []ticket.CustomerTicket, owners []*int64) error {
+	if len(items) == 0 {
+		return nil
+	}
+	type ref struct {
+		kind int
+		id   int64
+	}
+	kinds := []struct{ table, cols string }{
+		{"stages", "state, name"},
+		{"pipelines", "name, ''"},
+		{"contacts", "first_name, last_name"},
+		{"companies", "name, ''"},
+		{"agents", "name, COALESCE(alias, '')"},
+	}
+	ids := make([][]any, len(kinds))
+	seen := map[ref]bool{}
+	add := func(kind int, id *int64) {
+		if id != nil && !seen[ref{kind, *id}] {
+			seen[ref{kind, *id}] = true
+			ids[kind] = append(ids[kind], *id)
+		}
+	}
+	for i := range items {
+		add(0, &items[i].StageID)
+		add(1, &items[i].PipelineID)
+		add(2, &items[i].RequesterID)
+		add(3, items[i].CompanyID)
+		add(4, owners[i])
+	}
+	var parts []string
+	var args []any
+	for k, kd := range kinds {
+		if len(ids[k]) > 0 {
+			parts = append(parts, fmt.Sprintf("SELECT %d, id, %s FROM %s WHERE id IN (%s)", k, kd.cols, kd.table, placeholders(len(ids[k]))))
+			args = append(args, ids[k]...)
+		}
+	}
+	rows, err := db.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	names := map[ref][2]string{}
+	for rows.Next() {
+		var r ref
+		var a, b string
+		if err := rows.Scan(&r.kind, &r.id, &a, &b); err != nil {
+			return err
+		}
+		names[r] = [2]string{a, b}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range items {
+		ct := &items[i]
+		st := names[ref{0, ct.StageID}]
+		ct.Status, ct.StageName = st[0], st[1]
+		ct.PipelineName = names[ref{1, ct.PipelineID}][0]
+		rq := names[ref{2, ct.RequesterID}]
+		ct.RequesterName = strings.TrimSpace(rq[0] + " " + rq[1])
+		if ct.CompanyID != nil {
+			ct.CompanyName = names[ref{3, *ct.CompanyID}][0]
+		}
+		if o := owners[i]; o != nil {
+			if ag, ok := names[ref{4, *o}]; ok {
+				ct.Owner = ticket.NewOwner(ag[0], ag[1])
+			}
+		}
+	}
+	return nil
+}
+
 // customerWhere is the condition of a customer's view: the scope (as
 // scopeCond or, over scopeSources, scopeRule spells it), the view and the
 // filters, in that order.
@@ -616,6 +712,13 @@ func parseOffset(s string) (int, error) {
 	return int(c.ID), nil
 }
 
+// limitOffset is " LIMIT n OFFSET k" with the numbers written in: SQLite
+// compiles a statement again each time a bound LIMIT changes value, which
+// costs more than the query; a page's few sizes and depths make few texts.
+func limitOffset(limit, offset int) string {
+	return " LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(offset)
+}
+
 // customerSelect is the query of a customer's view and its arguments.
 func (db *DB) customerSelect(f ticket.CustomerFilter) (string, []any, error) {
 	scope, sargs := db.scopeCond(f.Scope, true, f.Q)
@@ -638,62 +741,80 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 	}
 	limit := pageLimit(f.Limit)
 	order, oargs := db.customerOrder(f)
-	// One pass over the view gives the page and, counted alongside, the
-	// number of tickets in the whole view.
-	var q string
-	var qargs []any
-	var from, cond string
-	var args []any
+	var q, from, cond string
+	var args, qargs []any
+	joined := false // q reads customerColumns, names joined
 	switch f.Sort {
 	case "requester", "company", "owner", "pipeline":
-		// Sorted by a joined name: the page needs every join.
+		// Sorted by a joined name: the page needs every join, and counts
+		// the view in the same pass.
 		scope, sargs := db.scopeCond(f.Scope, true, f.Q)
 		where, wargs, err := db.customerWhere(f, scope, sargs)
 		if err != nil {
 			return out, err
 		}
-		from, cond, args = viewFrom, strings.Join(where, " AND "), wargs
-		q = "SELECT " + customerColumns + ", COUNT(*) OVER () FROM " + customerFrom + " WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?"
-		qargs = slices.Concat(args, oargs, []any{limit + 1, offset})
+		from, cond, args, joined = viewFrom, strings.Join(where, " AND "), wargs, true
+		q = "SELECT " + customerColumns + ", COUNT(*) OVER () FROM " + customerFrom + " WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset)
+		qargs = slices.Concat(args, oargs)
 	default:
-		// Pick the page's ids first, then join names to those rows only.
 		var fargs []any
 		var narrow bool
 		if from, fargs, cond, args, narrow, err = db.customerView(f, order); err != nil {
 			return out, err
 		}
 		args = append(fargs, args...)
-		total := "COUNT(*) OVER ()"
+		total, targs := "COUNT(*) OVER ()", []any(nil)
 		if narrow {
 			// Read from indexes, the view costs less to count again than
 			// to carry through a window.
 			if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&out.Total); err != nil {
 				return out, err
 			}
-			total = strconv.Itoa(out.Total)
+			total, targs = "CAST(? AS BIGINT)", []any{out.Total}
 		}
-		q = "SELECT " + customerColumns + ", pg.total FROM (SELECT t.id AS pid, " + total + " AS total FROM " + from +
-			" WHERE " + cond + " ORDER BY " + order + " LIMIT ? OFFSET ?) pg CROSS JOIN " + customerFrom + " WHERE t.id = pg.pid ORDER BY " + order
-		qargs = slices.Concat(args, oargs, []any{limit + 1, offset}, oargs)
+		// The page's ids first, then their rows; the names they point at
+		// are read once each (nameTickets) rather than joined to every row.
+		outer := "tickets t"
+		if stageRef.MatchString(order) {
+			outer += " JOIN stages s ON s.id = t.stage_id"
+		}
+		q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, " + total + " AS total FROM " + from +
+			" WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset) + ") pg CROSS JOIN " + outer +
+			" WHERE t.id = pg.pid ORDER BY " + order
+		qargs = slices.Concat(targs, args, oargs, oargs)
 	}
 	rows, err := db.query(ctx, q, qargs...)
 	if err != nil {
 		return out, err
 	}
 	defer rows.Close()
+	var owners []*int64
 	for rows.Next() {
 		if len(out.Items) == limit {
 			out.NextCursor = offsetCursor(offset + limit)
 			break
 		}
 		var ct ticket.CustomerTicket
-		if err := scanCustomerTicket(rows, &ct, &out.Total); err != nil {
+		var owner *int64
+		if joined {
+			err = scanCustomerTicket(rows, &ct, &out.Total)
+		} else {
+			err = scanPageTicket(rows, &ct, &owner, &out.Total)
+		}
+		if err != nil {
 			return out, err
 		}
 		out.Items = append(out.Items, ct)
+		owners = append(owners, owner)
 	}
 	if err := rows.Err(); err != nil {
 		return out, err
+	}
+	rows.Close()
+	if !joined {
+		if err := db.nameTickets(ctx, out.Items, owners); err != nil {
+			return out, err
+		}
 	}
 	if len(out.Items) == 0 && offset > 0 {
 		// Past the end: the page is empty, the view may not be.
