@@ -76,6 +76,7 @@ type Server struct {
 	catalog  *i18n.Catalog
 	secure   bool
 	now      func() time.Time
+	domains  domains
 }
 
 // New builds a Server with every route registered.
@@ -114,7 +115,7 @@ func New(o Options) (*Server, error) {
 		pageHeaders(w)
 		s.renderPageError(w, r, nil, err)
 	}))
-	s.handler = s.observe(cop.Handler(s.mux))
+	s.handler = s.observe(cop.Handler(s.onPortalDomains(s.mux)))
 	return s, nil
 }
 
