@@ -126,6 +126,8 @@ type SSO struct {
 	JWT  *JWT  `json:"jwt,omitempty"`
 	SAML *SAML `json:"saml,omitempty"`
 	OIDC *OIDC `json:"oidc,omitempty"`
+	// HidePasswordForm shows the sign-in page with the SSO buttons only.
+	HidePasswordForm bool `json:"hide_password_form,omitempty"`
 }
 
 // JWT configures sign-in with a signed token.
@@ -137,6 +139,12 @@ type JWT struct {
 	Issuer        string `json:"issuer,omitempty"`
 	Audience      string `json:"audience,omitempty"`
 	MaxAgeSeconds int    `json:"max_age_seconds,omitempty"`
+	// SubjectClaim is the claim that identifies the person: "sub" (the
+	// default) or "email".
+	SubjectClaim string `json:"subject_claim,omitempty"`
+	// LoginURL is the company's page that signs a customer in and sends
+	// the token back; the sign-in page links to it.
+	LoginURL string `json:"login_url,omitempty"`
 }
 
 // SAML configures a SAML 2.0 identity provider.
@@ -204,6 +212,7 @@ type storedSSO struct {
 		OIDC
 		ClientSecret string `json:"client_secret"`
 	} `json:"oidc,omitempty"`
+	HidePasswordForm bool `json:"hide_password_form,omitempty"`
 }
 
 // EncodeSSO is the stored form of s, secrets included.
@@ -215,7 +224,7 @@ func EncodeSSO(s SSO) ([]byte, error) {
 			Secret string `json:"secret"`
 		}{*s.JWT, s.JWT.Secret.Value}
 	}
-	out.SAML = s.SAML
+	out.SAML, out.HidePasswordForm = s.SAML, s.HidePasswordForm
 	if s.OIDC != nil {
 		out.OIDC = &struct {
 			OIDC
@@ -231,7 +240,7 @@ func DecodeSSO(b []byte) (SSO, error) {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return SSO{}, err
 	}
-	out := SSO{SAML: in.SAML}
+	out := SSO{SAML: in.SAML, HidePasswordForm: in.HidePasswordForm}
 	if in.JWT != nil {
 		j := in.JWT.JWT
 		j.Secret = Secret{Value: in.JWT.Secret}

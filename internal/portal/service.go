@@ -414,6 +414,7 @@ func checkSSO(v apperr.Validation, s *SSO) {
 			v.Add("sso.oidc.client_id", "is required")
 		}
 	}
+	checkSSOKeys(v, s)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

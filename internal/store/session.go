@@ -74,13 +74,14 @@ func (db *DB) Hits(ctx context.Context, bucket string, window time.Time) (int, e
 	return n, err
 }
 
-// DeleteExpired removes sessions, rate-limit windows and used tokens that
-// can no longer matter.
+// DeleteExpired removes sessions, rate-limit windows, used tokens and
+// single sign-ins under way that can no longer matter.
 func (db *DB) DeleteExpired(ctx context.Context, before time.Time) error {
 	for _, q := range []string{
 		"DELETE FROM sessions WHERE expires_at < ?",
 		"DELETE FROM rate_limits WHERE window_start < ?",
 		"DELETE FROM used_tokens WHERE expires_at < ?",
+		"DELETE FROM sso_requests WHERE expires_at < ?",
 	} {
 		if _, err := db.exec(ctx, q, before); err != nil {
 			return err

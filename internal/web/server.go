@@ -28,6 +28,7 @@ import (
 	"portico/internal/pipeline"
 	"portico/internal/portal"
 	"portico/internal/property"
+	"portico/internal/sso"
 	"portico/internal/ticket"
 	"portico/internal/web/i18n"
 )
@@ -43,6 +44,7 @@ type Services struct {
 	Tickets    *ticket.Service
 	Deliveries *delivery.Service
 	Auth       *auth.Service
+	SSO        *sso.Service
 }
 
 // Options configure a Server.
@@ -106,6 +108,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.openapi = doc
 	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern(ssoACSPattern)
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := apperr.E(apperr.Forbidden, "cross_origin", "cross-origin requests that change data are refused")
 		if strings.HasPrefix(r.URL.Path, "/api/") {

@@ -9,6 +9,7 @@ import (
 	"portico/internal/pipeline"
 	"portico/internal/portal"
 	"portico/internal/property"
+	"portico/internal/sso"
 	"portico/internal/ticket"
 )
 
@@ -24,6 +25,7 @@ type Store interface {
 	ticket.Store
 	delivery.Store
 	auth.Store
+	sso.Store
 }
 
 // NewServices builds every domain service over one store. baseURL gives
@@ -39,5 +41,6 @@ func NewServices(db Store, baseURL func() string) Services {
 		Tickets:    ticket.NewService(db),
 		Deliveries: delivery.NewService(db),
 		Auth:       auth.NewService(db),
+		SSO:        sso.NewService(db, baseURL),
 	}
 }

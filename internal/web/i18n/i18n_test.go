@@ -35,12 +35,28 @@ func TestLoadFindsEveryLanguageAndNothingElse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A file for a language not in Languages would never be shown; a part's
+	// folder (locales/<part>/) holds the same languages.
+	want := slices.Sorted(slices.Values(Languages))
 	var found []string
 	for _, e := range entries {
-		found = append(found, strings.TrimSuffix(e.Name(), path.Ext(e.Name())))
+		if !e.IsDir() {
+			found = append(found, strings.TrimSuffix(e.Name(), path.Ext(e.Name())))
+			continue
+		}
+		part, err := fs.ReadDir(files, "locales/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var langs []string
+		for _, f := range part {
+			langs = append(langs, strings.TrimSuffix(f.Name(), path.Ext(f.Name())))
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(langs)), want) {
+			t.Errorf("locales/%s/ holds %v, want exactly %v", e.Name(), langs, want)
+		}
 	}
-	// A file for a language not in Languages would never be shown.
-	if want := slices.Sorted(slices.Values(Languages)); !slices.Equal(slices.Sorted(slices.Values(found)), want) {
+	if !slices.Equal(slices.Sorted(slices.Values(found)), want) {
 		t.Errorf("locales/ holds %v, want exactly %v", found, want)
 	}
 }
