@@ -41,6 +41,9 @@ type Account struct {
 	CreatedAt          time.Time  `json:"created_at"`
 	Identities         []Identity `json:"identities"`
 	PasswordHash       string     `json:"-"`
+	// AvatarKey names the account's picture in the file store; empty for
+	// none.
+	AvatarKey string `json:"-"`
 }
 
 // Identity is a contact linked to an account.
@@ -104,6 +107,7 @@ type Store interface {
 	AccountOfContact(ctx context.Context, contactID int64) (*Account, error)
 	CreateAccount(ctx context.Context, a *Account) error
 	UpdateAccountProfile(ctx context.Context, a *Account) error
+	SetAccountAvatar(ctx context.Context, id int64, key string) error
 	LinkIdentity(ctx context.Context, accountID, contactID int64) error
 	// UnlinkIdentity removes the link and clears it from the account's
 	// sessions; NotFound when the contact is not linked to the account.

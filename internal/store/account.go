@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"portico/internal/account"
@@ -9,11 +10,12 @@ import (
 	"portico/internal/contact"
 )
 
-const accountColumns = `id, login, login_kind, display_name, language, must_change_password, locked, verified_at, created_at, password_hash`
+const accountColumns = `id, login, login_kind, display_name, language, must_change_password, locked, verified_at, created_at, password_hash,
+	COALESCE(avatar_key, '')`
 
 func scanAccount(row interface{ Scan(...any) error }, a *account.Account) error {
 	return row.Scan(&a.ID, &a.Login, &a.LoginKind, &a.DisplayName, &a.Language, &a.MustChangePassword, &a.Locked,
-		nullTime{&a.VerifiedAt}, timeCol{&a.CreatedAt}, &a.PasswordHash)
+		nullTime{&a.VerifiedAt}, timeCol{&a.CreatedAt}, &a.PasswordHash, &a.AvatarKey)
 }
 
 func (db *DB) accountWhere(ctx context.Context, what string, cond string, arg any) (*account.Account, error) {
@@ -87,6 +89,18 @@ func (db *DB) CreateAccount(ctx context.Context, a *account.Account) error {
 }
 
 // UpdateAccountProfile stores an account's display name and language.
+// SetAccountAvatar keeps key as the account's picture; "" removes it.
+func (db *DB) SetAccountAvatar(ctx context.Context, id int64, key string) error {
+	res, err := db.exec(ctx, "UPDATE accounts SET avatar_key = ?, updated_at = ? WHERE id = ?", sql.Null[string]{V: key, Valid: key != ""}, db.Now(), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return apperr.NotFoundf("account")
+	}
+	return nil
+}
+
 func (db *DB) UpdateAccountProfile(ctx context.Context, a *account.Account) error {
 	res, err := db.exec(ctx, "UPDATE accounts SET display_name = ?, language = ?, updated_at = ? WHERE id = ?",
 		a.DisplayName, a.Language, db.Now(), a.ID)

@@ -190,6 +190,7 @@ type pageHeader struct {
 	Here             string // this page, for the language picker to return to
 	SignedIn         bool
 	AccountName      string
+	AvatarURL        string // the account's picture, or "" for its initial
 	ActingAs         string
 	ActingCompany    string
 	Identities       []pageIdentity
@@ -251,7 +252,7 @@ func pageBuildHeader(r *http.Request, v *visitor, loc *i18n.Localizer, current s
 			pageNavLink{Key: "home", Label: loc.T("nav.home"), URL: base},
 			pageNavLink{Key: "tickets", Label: loc.T("nav.tickets"), URL: base + "tickets"},
 			pageNavLink{Key: "new", Label: portal.Label(p.FormMenuText, loc.Lang(), loc.T("nav.submit")), URL: base + "tickets/new"})
-		h.AccountName = v.account.DisplayName
+		h.AccountName, h.AvatarURL = v.account.DisplayName, avatarURL(v)
 		if h.AccountName == "" {
 			h.AccountName = v.identity.Name
 		}

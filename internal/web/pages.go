@@ -62,6 +62,7 @@ func (s *Server) pageRoutes() {
 	reg("POST /{slug}/me/identity", false, s.pageIdentityPost)
 	s.pageCredentialRoutes(reg)
 	s.ssoRoutes(reg)
+	s.avatarRoutes(reg)
 	// Anything else under a portal is that portal's "page not found".
 	mux.Handle("/{slug}/", s.pageRoute(true, func(w http.ResponseWriter, r *http.Request, v *visitor) error {
 		return apperr.NotFoundf("page")
