@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +29,9 @@ type client struct {
 	ids    []int64 // tickets this customer may open
 	cursor string  // the next page of the list it is reading
 	n      int     // requests sent, to vary them
+
+	path  string // an agent's page to read next
+	first string // the first page of an agent's view
 }
 
 func newClient(base, login string, seed uint64) *client {
@@ -99,6 +103,36 @@ func (c *client) signIn() error {
 	b, _ := json.Marshal(map[string]string{"login": c.login, "password": loadPassword})
 	if err := c.do(http.MethodPost, c.base+"/session", b, http.StatusOK); err != nil {
 		return fmt.Errorf("sign in as %s: %w", c.login, err)
+	}
+	return nil
+}
+
+// deskSignIn signs an agent in at the desk's sign-in form.
+func (c *client) deskSignIn() error {
+	form := url.Values{"email": {c.login}, "password": {loadPassword}}
+	req, err := http.NewRequest(http.MethodPost, c.base+"/desk/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hc := *c.http
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("desk sign-in as %s: status %d", c.login, resp.StatusCode)
+	}
+	for _, ck := range resp.Cookies() {
+		if strings.HasSuffix(ck.Name, "portico_desk") {
+			c.cookie = ck.Name + "=" + ck.Value
+		}
+	}
+	if c.cookie == "" {
+		return fmt.Errorf("desk sign-in as %s set no cookie", c.login)
 	}
 	return nil
 }

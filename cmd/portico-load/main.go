@@ -197,11 +197,15 @@ type bench struct {
 	log        io.Writer
 	clients    map[string][]*client
 	permission string // the portal's permission before the run, to restore
+	note       string // what the running scenario's preparation found
 }
 
 // scenario prepares and runs one scenario.
 func (b *bench) scenario(ctx context.Context, sc *scenario) (result, error) {
 	n := b.o.customers
+	if sc.workers > 0 {
+		n = sc.workers
+	}
 	if w, ok := b.o.workers[sc.name]; ok {
 		n = w
 	}
@@ -223,6 +227,12 @@ func (b *bench) scenario(ctx context.Context, sc *scenario) (result, error) {
 			}
 		}
 	}
+	b.note = ""
+	if sc.prepare != nil {
+		if err := sc.prepare(ctx, b, cs); err != nil {
+			return result{}, err
+		}
+	}
 	fmt.Fprintf(b.log, "running %s: %d clients, %s warmup + %s …\n", sc.name, len(cs), b.o.warmup, b.o.duration)
 	stopProfile, err := b.profile(sc.name)
 	if err != nil {
@@ -230,6 +240,7 @@ func (b *bench) scenario(ctx context.Context, sc *scenario) (result, error) {
 	}
 	r := drive(ctx, sc.name, cs, b.o.warmup, b.o.duration, sc.step)
 	stopProfile()
+	r.Note = b.note
 	return r, nil
 }
 
@@ -248,14 +259,31 @@ func (b *bench) group(who string, n int) ([]*client, error) {
 		logins = b.ds.Customers
 	case "writers":
 		logins = b.ds.Writers
+	case "agents":
+		base = b.srv.app
+		agents, err := b.db.Agents(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range agents {
+			if !a.Locked {
+				logins = append(logins, a.Email)
+			}
+		}
 	}
 	if len(logins) < n {
 		return nil, fmt.Errorf("the data set has %d %s, fewer than the %d clients asked for", len(logins), who, n)
 	}
 	for i := len(cs); i < n; i++ {
 		c := newClient(base, logins[i], uint64(i+1))
-		if who != "" {
-			// One at a time: each sign-in hashes a password with argon2.
+		// One at a time: each sign-in hashes a password with argon2.
+		switch who {
+		case "":
+		case "agents":
+			if err := c.deskSignIn(); err != nil {
+				return nil, err
+			}
+		default:
 			if err := c.signIn(); err != nil {
 				return nil, err
 			}

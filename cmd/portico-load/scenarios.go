@@ -2,28 +2,39 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
+	"portico/internal/pipeline"
 	"portico/internal/store"
+	"portico/internal/ticket"
 )
 
 // scenario is one kind of request under load and what it must achieve.
 type scenario struct {
 	name string
-	// who signs in: "customers" (the featured company's), "writers", or
+	// who signs in: "customers" (the featured company's), "writers",
+	// "agents" (at the desk), or
 	// nobody for the hello yardstick.
 	who string
 	// permission is the portal's ticket permission during the run.
 	permission string
 	// ids says each client must first learn the tickets it may open.
-	ids    bool
-	step   func(c *client) error
-	target target
+	ids bool
+	// workers is the scenario's number of clients when -workers does not
+	// say; 0 means -customers.
+	workers int
+	// prepare readies the signed-in clients before the run.
+	prepare func(ctx context.Context, b *bench, cs []*client) error
+	step    func(c *client) error
+	target  target
 }
 
 // target is what the issue asks of a scenario; zero fields do not apply.
@@ -79,7 +90,7 @@ func (t target) judge(r *result, hello float64) {
 
 // order is the order scenarios run in: hello first, as the yardstick, and
 // ticket creation last, so the reads see the generated data set only.
-var order = []string{"hello", "list", "detail", "search", "create"}
+var order = []string{"hello", "list", "detail", "search", "inbox-first", "inbox-deep", "inbox-filtered", "create"}
 
 func scenarios() map[string]*scenario {
 	return map[string]*scenario{
@@ -90,6 +101,12 @@ func scenarios() map[string]*scenario {
 		"detail": {name: "detail", who: "customers", permission: "own", ids: true, step: detailStep, target: target{ratio: 0.15, p99: 20}},
 		"search": {name: "search", who: "customers", permission: "company", step: searchStep, target: target{p99: 50}},
 		"create": {name: "create", who: "writers", permission: "own", step: createStep, target: target{rps: 1000}},
+		// The desk's inbox, read by signed-in agents: the first page of
+		// "unassigned, newest first", a page 50,000 tickets deep of the
+		// same view, and an inbox + stage + owner view paged through.
+		"inbox-first":    {name: "inbox-first", who: "agents", workers: 8, prepare: prepareInboxFirst, step: inboxStep, target: target{p99: 20}},
+		"inbox-deep":     {name: "inbox-deep", who: "agents", workers: 8, prepare: prepareInboxDeep, step: inboxStep, target: target{p99: 20}},
+		"inbox-filtered": {name: "inbox-filtered", who: "agents", workers: 8, prepare: prepareInboxFiltered, step: inboxPagingStep, target: target{p99: 20}},
 	}
 }
 
@@ -165,4 +182,106 @@ func createStep(c *client) error {
 	t := createTexts[c.n%len(createTexts)]
 	b, _ := json.Marshal(map[string]string{"subject": t.subject, "body": fmt.Sprintf(t.body, c.rng.IntN(900000)+1000)})
 	return c.do(http.MethodPost, c.base+"/tickets", b, http.StatusCreated)
+}
+
+// inboxUnassigned is the desk's view of unassigned open tickets, newest
+// first.
+const inboxUnassigned = "/desk/?view=unassigned"
+
+// inboxDepth is how deep into the view inbox-deep reads.
+const inboxDepth = 50_000
+
+func prepareInboxFirst(_ context.Context, _ *bench, cs []*client) error {
+	for _, c := range cs {
+		c.path = inboxUnassigned
+	}
+	return nil
+}
+
+// prepareInboxDeep finds the page that starts inboxDepth tickets into the
+// view (or, in a smaller data set, its last page) by walking the same
+// keyset pages the desk reads.
+func prepareInboxDeep(ctx context.Context, b *bench, cs []*client) error {
+	f := ticket.Filter{Unassigned: true, Status: ticket.StatusOpen, Sort: ticket.SortID, Limit: 100}
+	depth, cursor := 0, ""
+	for depth < inboxDepth {
+		page, err := b.db.InboxTickets(ctx, f)
+		if err != nil {
+			return err
+		}
+		if page.NextCursor == "" {
+			// The view ends before inboxDepth: read its last page.
+			break
+		}
+		depth += len(page.Items)
+		cursor, f.Cursor = page.NextCursor, page.NextCursor
+	}
+	b.note = fmt.Sprintf("page starts %d tickets deep", depth)
+	for _, c := range cs {
+		c.path = inboxUnassigned
+		if cursor != "" {
+			c.path += "&cursor=" + url.QueryEscape(cursor)
+		}
+	}
+	return nil
+}
+
+// prepareInboxFiltered gives each agent the view of its own tickets in one
+// inbox and the pipeline's closed stage, the largest such view.
+func prepareInboxFiltered(ctx context.Context, b *bench, cs []*client) error {
+	agents, err := b.db.Agents(ctx)
+	if err != nil {
+		return err
+	}
+	ids := map[string]int64{}
+	for _, a := range agents {
+		ids[a.Email] = a.ID
+	}
+	ps, err := b.db.Pipelines(ctx)
+	if err != nil {
+		return err
+	}
+	ibs, err := b.db.Inboxes(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 || len(ibs) == 0 {
+		return fmt.Errorf("no pipeline or inbox")
+	}
+	var stage int64
+	for _, st := range ps[0].Stages {
+		if st.State == pipeline.Closed {
+			stage = st.ID
+		}
+	}
+	for _, c := range cs {
+		c.first = fmt.Sprintf("/desk/?inbox=%d&stage=%d&owner=%d&status=any", ibs[0].ID, stage, ids[c.login])
+		c.path = c.first
+	}
+	return nil
+}
+
+// inboxStep reads the client's page of the inbox.
+func inboxStep(c *client) error {
+	return c.do(http.MethodGet, c.base+c.path, nil, http.StatusOK)
+}
+
+var inboxNext = regexp.MustCompile(`<a class="btn btn-small" href="([^"]+)" rel="next">`)
+
+// inboxPagingStep reads a view the way agents do: mostly the next page
+// of the one before, now and then the first page again.
+func inboxPagingStep(c *client) error {
+	c.n++
+	if c.n%10 == 0 {
+		c.path = c.first
+	}
+	if err := c.do(http.MethodGet, c.base+c.path, nil, http.StatusOK); err != nil {
+		return err
+	}
+	if m := inboxNext.FindSubmatch(c.buf.Bytes()); m != nil {
+		c.path = html.UnescapeString(string(m[1]))
+	} else {
+		c.path = c.first
+	}
+	return nil
 }

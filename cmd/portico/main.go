@@ -23,6 +23,7 @@ import (
 	"portico/internal/config"
 	"portico/internal/delivery"
 	"portico/internal/filestore"
+	"portico/internal/live"
 	"portico/internal/mail"
 	"portico/internal/sms"
 	"portico/internal/store"
@@ -280,7 +281,16 @@ func (a *app) serve(ctx context.Context, demo bool, stdout io.Writer) error {
 			return err
 		}
 	}
-	srv, err := web.New(web.Options{Services: a.services, Files: a.files, Logger: a.log, Ready: a.db.Ready, Version: version, BaseURL: a.cfg.BaseURL})
+	// Live updates reach pages served by every instance sharing the
+	// PostgreSQL database; with SQLite this process is alone.
+	hub, err := live.Open(ctx, live.Options{DatabaseURL: a.cfg.DatabaseURL, Logger: a.log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer hub.Close()
+	srv, err := web.New(web.Options{Services: a.services, Files: a.files, Logger: a.log, Ready: a.db.Ready, Version: version,
+		BaseURL: a.cfg.BaseURL, Live: hub})
 	if err != nil {
 		ln.Close()
 		return err
@@ -297,6 +307,9 @@ func (a *app) serve(ctx context.Context, demo bool, stdout io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	// Open event streams would hold the shutdown up; end them and let the
+	// browsers reconnect.
+	hs.RegisterOnShutdown(srv.EndStreams)
 	wctx, stopWorkers := context.WithCancel(ctx)
 	workers := a.startDeliveries(wctx)
 	// The workers stop with the server, whichever way it ends; a send

@@ -17,7 +17,6 @@ func (r *Result) Print(w io.Writer, baseURL string) error {
 	p.f("  Agent desk        %s/desk/\n", base)
 	p.f("  REST API          %s/api/v1/\n", base)
 	p.f("  OpenAPI document  %s/api/v1/openapi.json\n", base)
-	p.f("  (The agent desk pages arrive in a later version; agents use the API for now.)\n")
 
 	// Logins are ASCII, so padding them lines up the names whatever
 	// script those are written in.

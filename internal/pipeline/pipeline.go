@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,6 +96,18 @@ type Store interface {
 	Inboxes(ctx context.Context) ([]Inbox, error)
 	Inbox(ctx context.Context, id int64) (*Inbox, error)
 	CreateInbox(ctx context.Context, in *Inbox) error
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	RenamePipeline(ctx context.Context, id int64, name string) error
+	// DeletePipeline removes a pipeline and its stages; one that tickets
+	// or forms use is a conflict.
+	DeletePipeline(ctx context.Context, id int64) error
+	// UpdateStages writes the name, state, flag and position of each of
+	// the pipeline's stages.
+	UpdateStages(ctx context.Context, p *Pipeline) error
+	// DeleteStage removes a stage; one that tickets are in is a conflict.
+	DeleteStage(ctx context.Context, pipelineID, stageID int64) error
+	// StageHasTickets reports whether any ticket is in the stage.
+	StageHasTickets(ctx context.Context, stageID int64) (bool, error)
 }
 
 // Service holds the rules for pipelines, stages and inboxes.
@@ -226,4 +239,186 @@ func (s *Service) CreateInbox(ctx context.Context, in InboxInput) (*Inbox, error
 		return nil, err
 	}
 	return ib, nil
+}
+
+// PipelineUpdate renames a pipeline.
+type PipelineUpdate struct {
+	Name *string `json:"name"`
+}
+
+// UpdatePipeline changes a pipeline's name.
+func (s *Service) UpdatePipeline(ctx context.Context, id int64, in PipelineUpdate) (*Pipeline, error) {
+	if in.Name == nil {
+		return s.store.Pipeline(ctx, id)
+	}
+	v := apperr.Validation{}
+	name := strings.TrimSpace(*in.Name)
+	checkName(v, "name", name)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.store.RenamePipeline(ctx, id, name); err != nil {
+		return nil, err
+	}
+	return s.store.Pipeline(ctx, id)
+}
+
+// DeletePipeline removes a pipeline that no ticket or form uses; the last
+// pipeline stays, since every ticket needs one.
+func (s *Service) DeletePipeline(ctx context.Context, id int64) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.Pipeline(ctx, id); err != nil {
+			return err
+		}
+		all, err := s.store.Pipelines(ctx)
+		if err != nil {
+			return err
+		}
+		if len(all) <= 1 {
+			return apperr.E(apperr.Conflict, "last_pipeline", "the last pipeline cannot be deleted")
+		}
+		return s.store.DeletePipeline(ctx, id)
+	})
+}
+
+// StageUpdate changes any of a stage's name, state, waiting flag and
+// position (0 is first).
+type StageUpdate struct {
+	Name                 *string `json:"name"`
+	State                *string `json:"state"`
+	WaitingForAcceptance *bool   `json:"waiting_for_acceptance"`
+	Position             *int    `json:"position"`
+}
+
+// UpdateStage changes a stage. The pipeline keeps at least one open and
+// one closed stage and at most one waiting for acceptance; marking a stage
+// as waiting takes the mark from the stage that had it. The state of a
+// stage with tickets in it stays, since their status and closing time
+// follow it.
+func (s *Service) UpdateStage(ctx context.Context, pipelineID, stageID int64, in StageUpdate) (*Pipeline, error) {
+	var out *Pipeline
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		p, err := s.store.Pipeline(ctx, pipelineID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(p.Stages, func(st Stage) bool { return st.ID == stageID })
+		if i < 0 {
+			return apperr.NotFoundf("stage")
+		}
+		st := p.Stages[i]
+		v := apperr.Validation{}
+		if in.Name != nil {
+			st.Name = strings.TrimSpace(*in.Name)
+			checkName(v, "name", st.Name)
+		}
+		if in.State != nil {
+			if *in.State != Open && *in.State != Closed {
+				v.Add("state", "must be open or closed")
+			} else if *in.State != st.State {
+				busy, err := s.store.StageHasTickets(ctx, st.ID)
+				if err != nil {
+					return err
+				}
+				if busy {
+					return apperr.E(apperr.Conflict, "stage_has_tickets", "tickets are in this stage; move them before changing its state")
+				}
+				st.State = *in.State
+				if st.State == Closed && in.WaitingForAcceptance == nil {
+					st.WaitingForAcceptance = false
+				}
+			}
+		}
+		if in.WaitingForAcceptance != nil {
+			st.WaitingForAcceptance = *in.WaitingForAcceptance
+		}
+		if st.WaitingForAcceptance && st.State == Closed {
+			v.Add("waiting_for_acceptance", "only an open stage can be waiting for acceptance")
+		}
+		if in.Position != nil && (*in.Position < 0 || *in.Position >= len(p.Stages)) {
+			v.Add("position", "must be between 0 and "+strconv.Itoa(len(p.Stages)-1))
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if st.WaitingForAcceptance {
+			for j := range p.Stages {
+				p.Stages[j].WaitingForAcceptance = false
+			}
+		}
+		p.Stages[i] = st
+		if in.Position != nil && *in.Position != i {
+			moved := p.Stages[i]
+			p.Stages = slices.Insert(slices.Delete(p.Stages, i, i+1), *in.Position, moved)
+		}
+		if err := checkStates(p.Stages); err != nil {
+			return err
+		}
+		for j := range p.Stages {
+			p.Stages[j].Position = j
+		}
+		if err := s.store.UpdateStages(ctx, p); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// MoveStage moves a stage by delta places (-1 is up, towards the first).
+func (s *Service) MoveStage(ctx context.Context, pipelineID, stageID int64, delta int) (*Pipeline, error) {
+	p, err := s.store.Pipeline(ctx, pipelineID)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(p.Stages, func(st Stage) bool { return st.ID == stageID })
+	if i < 0 {
+		return nil, apperr.NotFoundf("stage")
+	}
+	pos := min(max(i+delta, 0), len(p.Stages)-1)
+	return s.UpdateStage(ctx, pipelineID, stageID, StageUpdate{Position: &pos})
+}
+
+// DeleteStage removes a stage that no ticket is in, keeping an open and a
+// closed stage in the pipeline.
+func (s *Service) DeleteStage(ctx context.Context, pipelineID, stageID int64) (*Pipeline, error) {
+	var out *Pipeline
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		p, err := s.store.Pipeline(ctx, pipelineID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(p.Stages, func(st Stage) bool { return st.ID == stageID })
+		if i < 0 {
+			return apperr.NotFoundf("stage")
+		}
+		rest := slices.Delete(slices.Clone(p.Stages), i, i+1)
+		if err := checkStates(rest); err != nil {
+			return err
+		}
+		if err := s.store.DeleteStage(ctx, pipelineID, stageID); err != nil {
+			return err
+		}
+		for j := range rest {
+			rest[j].Position = j
+		}
+		p.Stages = rest
+		if err := s.store.UpdateStages(ctx, p); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// checkStates requires an open and a closed stage.
+func checkStates(stages []Stage) error {
+	open := slices.ContainsFunc(stages, func(st Stage) bool { return st.State == Open })
+	closed := slices.ContainsFunc(stages, func(st Stage) bool { return st.State == Closed })
+	if !open || !closed {
+		return apperr.E(apperr.Conflict, "stages_required", "a pipeline needs at least one open and one closed stage")
+	}
+	return nil
 }

@@ -295,6 +295,8 @@ type Store interface {
 	UpdatePortal(ctx context.Context, p *Settings) error
 	// References reports which of the given ids exist, for validation.
 	References(ctx context.Context) (*References, error)
+	// RenameAccessGroup changes the name of a group portals admit.
+	RenameAccessGroup(ctx context.Context, id int64, name string) error
 }
 
 // References are the things settings point at, for validation.

@@ -370,10 +370,8 @@ func checkTheme(v apperr.Validation, t *Theme) {
 			v.Add(field, "must be an http(s) URL or a path starting with /")
 		}
 	}
+	t.CustomCSS = SanitizeCSS(t.CustomCSS)
 	checkText(v, "theme.custom_css", t.CustomCSS, 65536)
-	if strings.Contains(strings.ToLower(t.CustomCSS), "</style") {
-		v.Add("theme.custom_css", "must not close the style element")
-	}
 }
 
 func checkSSO(v apperr.Validation, s *SSO) {

@@ -6,6 +6,7 @@ package property
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"portico/internal/apperr"
+	"portico/internal/contact"
 )
 
 // Types of property.
@@ -57,6 +59,12 @@ type Input struct {
 type Store interface {
 	PropertyDefinitions(ctx context.Context) ([]Definition, error)
 	CreatePropertyDefinition(ctx context.Context, d *Definition) error
+	// UpdatePropertyDefinition writes a property's label, options and
+	// portal visibility.
+	UpdatePropertyDefinition(ctx context.Context, d *Definition) error
+	// PropertyUses names what shows the property to customers: the
+	// portals that list it as a column and the forms that ask for it.
+	PropertyUses(ctx context.Context, name string) ([]string, error)
 }
 
 // Service holds the rules for property definitions.
@@ -81,25 +89,8 @@ func (s *Service) Create(ctx context.Context, in Input) (*Definition, error) {
 	if !slices.Contains(Types, in.Type) {
 		v.Add("type", "must be one of "+strings.Join(Types, ", "))
 	}
-	if in.Type == SingleSelect || in.Type == MultiSelect {
-		if len(in.Options) == 0 {
-			v.Add("options", "a select needs at least one option")
-		}
-		seen := map[string]bool{}
-		for _, o := range in.Options {
-			if strings.TrimSpace(o) == "" || utf8.RuneCountInString(o) > 100 || seen[o] {
-				v.Add("options", "options must be distinct, non-empty and at most 100 characters")
-			}
-			seen[o] = true
-		}
-	} else if len(in.Options) > 0 {
-		v.Add("options", "only select properties have options")
-	}
-	for lang, l := range in.Label {
-		if utf8.RuneCountInString(l) > 100 {
-			v.Add("label."+lang, "must be at most 100 characters")
-		}
-	}
+	checkOptions(v, in.Type, in.Options)
+	checkLabel(v, in.Label)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -193,4 +184,112 @@ func Find(defs []Definition, name string) (*Definition, bool) {
 		}
 	}
 	return nil, false
+}
+
+func checkOptions(v apperr.Validation, typ string, options []string) {
+	if typ == SingleSelect || typ == MultiSelect {
+		if len(options) == 0 {
+			v.Add("options", "a select needs at least one option")
+		}
+		if len(options) > 200 {
+			v.Add("options", "at most 200 options")
+		}
+		seen := map[string]bool{}
+		for _, o := range options {
+			if strings.TrimSpace(o) == "" || utf8.RuneCountInString(o) > 100 || seen[o] {
+				v.Add("options", "options must be distinct, non-empty and at most 100 characters")
+			}
+			seen[o] = true
+		}
+	} else if len(options) > 0 {
+		v.Add("options", "only select properties have options")
+	}
+}
+
+func checkLabel(v apperr.Validation, label map[string]string) {
+	for lang, l := range label {
+		if !contact.ValidLanguage(lang) {
+			v.Add("label."+lang, "not a supported language")
+		} else if utf8.RuneCountInString(l) > 100 {
+			v.Add("label."+lang, "must be at most 100 characters")
+		}
+	}
+}
+
+// Update is a change to a property. A custom property's labels and a select's
+// options may change; its name and type stay, since tickets hold values
+// of that type under that name. A built-in property may only be shown to
+// or hidden from customers.
+type Update struct {
+	Label         map[string]string `json:"label"`
+	Options       []string          `json:"options"`
+	PortalVisible *bool             `json:"portal_visible"`
+}
+
+// alwaysVisible are built-in properties every portal list needs.
+var alwaysVisible = []string{"id", "subject", "status"}
+
+// Update applies in to the property with this id. Hiding a property that
+// a portal lists as a column or a form asks for is a conflict: the portal
+// would show what it may not.
+func (s *Service) Update(ctx context.Context, id int64, in Update) (*Definition, error) {
+	defs, err := s.store.PropertyDefinitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(defs, func(d Definition) bool { return d.ID == id })
+	if i < 0 {
+		return nil, apperr.NotFoundf("property")
+	}
+	d := defs[i]
+	d.Label, d.Options = maps.Clone(d.Label), slices.Clone(d.Options)
+	v := apperr.Validation{}
+	if d.Builtin {
+		if in.Label != nil {
+			v.Add("label", "a built-in property keeps its labels")
+		}
+		if in.Options != nil {
+			v.Add("options", "a built-in property keeps its options")
+		}
+	} else {
+		if in.Label != nil {
+			checkLabel(v, in.Label)
+			d.Label = map[string]string{}
+			for lang, l := range in.Label {
+				if l = strings.TrimSpace(l); l != "" {
+					d.Label[lang] = l
+				}
+			}
+		}
+		if in.Options != nil {
+			checkOptions(v, d.Type, in.Options)
+			d.Options = in.Options
+		}
+	}
+	if in.PortalVisible != nil && !*in.PortalVisible && d.PortalVisible {
+		if d.Builtin && slices.Contains(alwaysVisible, d.Name) {
+			v.Add("portal_visible", "every portal shows this property")
+		} else if uses, err := s.store.PropertyUses(ctx, d.Name); err != nil {
+			return nil, err
+		} else if len(uses) > 0 {
+			return nil, &apperr.Error{Kind: apperr.Conflict, Code: "property_in_use",
+				Message: "shown to customers by " + strings.Join(uses, ", ") + "; remove it there first"}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if in.PortalVisible != nil {
+		d.PortalVisible = *in.PortalVisible
+	}
+	if d.Label == nil {
+		d.Label = map[string]string{}
+	}
+	if d.Options == nil {
+		d.Options = []string{}
+	}
+	if err := s.store.UpdatePropertyDefinition(ctx, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }

@@ -135,3 +135,110 @@ func (db *DB) CreateInbox(ctx context.Context, ib *pipeline.Inbox) error {
 	ib.ID, ib.CreatedAt = id, now
 	return nil
 }
+
+// RenamePipeline changes a pipeline's name.
+func (db *DB) RenamePipeline(ctx context.Context, id int64, name string) error {
+	res, err := db.exec(ctx, "UPDATE pipelines SET name = ? WHERE id = ?", name, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "pipeline")
+}
+
+// DeletePipeline removes a pipeline with its stages, and the portals'
+// choices of its closing stage.
+func (db *DB) DeletePipeline(ctx context.Context, id int64) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		db.settingsChanged(ctx)
+		var n int
+		if err := db.queryRow(ctx, "SELECT (SELECT COUNT(*) FROM tickets WHERE pipeline_id = ?) + (SELECT COUNT(*) FROM forms WHERE pipeline_id = ?)",
+			id, id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return pipelineInUse(nil)
+		}
+		if _, err := db.exec(ctx, "DELETE FROM portal_close_stages WHERE pipeline_id = ?", id); err != nil {
+			return err
+		}
+		if _, err := db.exec(ctx, "DELETE FROM stages WHERE pipeline_id = ?", id); err != nil {
+			return pipelineInUse(err)
+		}
+		res, err := db.exec(ctx, "DELETE FROM pipelines WHERE id = ?", id)
+		if err != nil {
+			return pipelineInUse(err)
+		}
+		return mustAffect(res, "pipeline")
+	})
+}
+
+func pipelineInUse(err error) error {
+	if err != nil && !errors.Is(err, errForeignKey) {
+		return err
+	}
+	return &apperr.Error{Kind: apperr.Conflict, Code: "pipeline_in_use",
+		Message: "tickets or forms use this pipeline; move them or delete the forms first", Err: err}
+}
+
+// UpdateStages writes each stage's name, state, waiting flag and position.
+// A portal whose closing stage for the pipeline is no longer closed falls
+// back to the pipeline's first closed stage.
+func (db *DB) UpdateStages(ctx context.Context, p *pipeline.Pipeline) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		db.settingsChanged(ctx)
+		// The flag moves in two steps: one stage may hold it at a time.
+		if _, err := db.exec(ctx, "UPDATE stages SET waiting_for_acceptance = ? WHERE pipeline_id = ?", false, p.ID); err != nil {
+			return err
+		}
+		for _, st := range p.Stages {
+			res, err := db.exec(ctx, "UPDATE stages SET name = ?, state = ?, waiting_for_acceptance = ?, position = ? WHERE id = ? AND pipeline_id = ?",
+				st.Name, st.State, st.WaitingForAcceptance, st.Position, st.ID, p.ID)
+			if err != nil {
+				return stageConflict(err)
+			}
+			if err := mustAffect(res, "stage"); err != nil {
+				return err
+			}
+		}
+		_, err := db.exec(ctx, `DELETE FROM portal_close_stages WHERE pipeline_id = ?
+			AND stage_id IN (SELECT id FROM stages WHERE pipeline_id = ? AND state <> 'closed')`, p.ID, p.ID)
+		return err
+	})
+}
+
+// DeleteStage removes a stage no ticket is in.
+func (db *DB) DeleteStage(ctx context.Context, pipelineID, stageID int64) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		db.settingsChanged(ctx)
+		busy, err := db.StageHasTickets(ctx, stageID)
+		if err != nil {
+			return err
+		}
+		if busy {
+			return stageInUse(nil)
+		}
+		if _, err := db.exec(ctx, "DELETE FROM portal_close_stages WHERE stage_id = ?", stageID); err != nil {
+			return err
+		}
+		res, err := db.exec(ctx, "DELETE FROM stages WHERE id = ? AND pipeline_id = ?", stageID, pipelineID)
+		if err != nil {
+			return stageInUse(err)
+		}
+		return mustAffect(res, "stage")
+	})
+}
+
+func stageInUse(err error) error {
+	if err != nil && !errors.Is(err, errForeignKey) {
+		return err
+	}
+	return &apperr.Error{Kind: apperr.Conflict, Code: "stage_has_tickets",
+		Message: "tickets are in this stage; move them before deleting it", Err: err}
+}
+
+// StageHasTickets reports whether any ticket, draft or not, is in the stage.
+func (db *DB) StageHasTickets(ctx context.Context, stageID int64) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE stage_id = ? LIMIT 1) x", stageID).Scan(&n)
+	return n > 0, err
+}

@@ -235,3 +235,16 @@ func (db *DB) ids(ctx context.Context, q string, into map[int64]bool) error {
 	}
 	return rows.Err()
 }
+
+// RenameAccessGroup changes an access group's name; a name in use is a
+// conflict.
+func (db *DB) RenameAccessGroup(ctx context.Context, id int64, name string) error {
+	res, err := db.exec(ctx, "UPDATE access_groups SET name = ?, updated_at = ? WHERE id = ?", name, db.Now(), id)
+	if errors.Is(err, errUnique) {
+		return &apperr.Error{Kind: apperr.Conflict, Code: "name_taken", Message: "an access group with this name exists"}
+	}
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "access group")
+}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 
 	"portico/internal/apperr"
 	"portico/internal/property"
@@ -70,4 +72,56 @@ func (db *DB) CreatePropertyDefinition(ctx context.Context, d *property.Definiti
 	}
 	d.ID, d.CreatedAt, d.UpdatedAt = id, now, now
 	return nil
+}
+
+// UpdatePropertyDefinition writes a property's label, options and portal
+// visibility.
+func (db *DB) UpdatePropertyDefinition(ctx context.Context, d *property.Definition) error {
+	label, err := jsonArg(d.Label)
+	if err != nil {
+		return err
+	}
+	options, err := jsonArg(d.Options)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(ctx context.Context) error {
+		db.settingsChanged(ctx)
+		now := db.Now()
+		res, err := db.exec(ctx, "UPDATE property_definitions SET label = ?, options = ?, portal_visible = ?, updated_at = ? WHERE id = ?",
+			label, options, d.PortalVisible, now, d.ID)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(res, "property"); err != nil {
+			return err
+		}
+		d.UpdatedAt = now
+		return nil
+	})
+}
+
+// PropertyUses names the portals that list the property as a column and
+// the forms that ask for it.
+func (db *DB) PropertyUses(ctx context.Context, name string) ([]string, error) {
+	portals, err := db.Portals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, p := range portals {
+		if slices.Contains(p.Columns, name) {
+			out = append(out, "portal "+p.Slug)
+		}
+	}
+	forms, err := db.Forms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range forms {
+		if _, ok := f.Field(name); ok {
+			out = append(out, "form "+strconv.Quote(f.Name))
+		}
+	}
+	return out, nil
 }

@@ -25,6 +25,53 @@ type Service struct {
 // NewService returns a Service over store.
 func NewService(s Store) *Service { return &Service{store: s} }
 
+// WithPublisher returns a copy of s that hands every timeline event it
+// records to pub once the event's transaction has committed: what live
+// pages are told of never rolls back.
+func (s *Service) WithPublisher(pub func(event.Event)) *Service {
+	c := *s
+	c.store = publishingStore{Store: s.store, pub: pub}
+	return &c
+}
+
+// publishingStore holds back the events written in a transaction until it
+// commits.
+type publishingStore struct {
+	Store
+	pub func(event.Event)
+}
+
+type pendingEventsKey struct{}
+
+func (p publishingStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(pendingEventsKey{}).(*[]event.Event); ok {
+		return p.Store.InTx(ctx, fn)
+	}
+	var pending []event.Event
+	err := p.Store.InTx(ctx, func(ctx context.Context) error {
+		pending = pending[:0] // a transaction that is run again starts afresh
+		return fn(context.WithValue(ctx, pendingEventsKey{}, &pending))
+	})
+	if err == nil {
+		for _, e := range pending {
+			p.pub(e)
+		}
+	}
+	return err
+}
+
+func (p publishingStore) CreateEvent(ctx context.Context, e *event.Event) error {
+	if err := p.Store.CreateEvent(ctx, e); err != nil {
+		return err
+	}
+	if pending, ok := ctx.Value(pendingEventsKey{}).(*[]event.Event); ok {
+		*pending = append(*pending, *e)
+	} else {
+		p.pub(*e)
+	}
+	return nil
+}
+
 // Limits on what a ticket may hold.
 const (
 	MaxSubject = 500
@@ -292,6 +339,31 @@ func (s *Service) Tickets(ctx context.Context, f Filter) (Page, error) {
 	}
 	f.Q = strings.TrimSpace(f.Q)
 	return s.store.Tickets(ctx, f)
+}
+
+// Inbox lists tickets for the desk's inbox: like Tickets, but sorted by
+// id (creation) or last activity only, and counted only up to a cap, so
+// that any page of a view of a million tickets answers at once.
+func (s *Service) Inbox(ctx context.Context, f Filter) (Page, error) {
+	v := apperr.Validation{}
+	switch f.Sort {
+	case "":
+		f.Sort = SortID
+	case SortID, SortLastActivity:
+	default:
+		v.Add("sort", "must be id or last_activity_at")
+	}
+	if f.Status != "" && f.Status != StatusOpen && f.Status != StatusClosed {
+		v.Add("status", "must be open or closed")
+	}
+	if utf8.RuneCountInString(f.Q) > 200 {
+		v.Add("q", "is too long")
+	}
+	if err := v.Err(); err != nil {
+		return Page{}, err
+	}
+	f.Q = strings.TrimSpace(f.Q)
+	return s.store.InboxTickets(ctx, f)
 }
 
 // Field is a JSON field that distinguishes "absent" from null.

@@ -166,6 +166,8 @@ type Page struct {
 	Items      []Ticket
 	NextCursor string
 	Total      int
+	// Capped says Total is a lower bound: the inbox stops counting there.
+	Capped bool
 }
 
 // EventFilter selects timeline entries, oldest first.
@@ -199,6 +201,9 @@ type Store interface {
 	Ticket(ctx context.Context, id int64) (*Ticket, error)
 	UpdateTicket(ctx context.Context, t *Ticket) error
 	Tickets(ctx context.Context, f Filter) (Page, error)
+	// InboxTickets is Tickets for the desk: keyset pages, sorted by id or
+	// last activity, with a capped count.
+	InboxTickets(ctx context.Context, f Filter) (Page, error)
 	// CreateMessage stores m and its attachments, filling in their ids.
 	CreateMessage(ctx context.Context, m *Message) error
 	Messages(ctx context.Context, ticketID int64, internal bool) ([]Message, error)

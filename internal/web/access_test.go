@@ -26,6 +26,15 @@ var adminRoutes = []string{
 	"GET /api/v1/deliveries",
 	"POST /api/v1/properties",
 	"PATCH /api/v1/portals/{slug}",
+	"PATCH /api/v1/pipelines/{id}",
+	"DELETE /api/v1/pipelines/{id}",
+	"PATCH /api/v1/pipelines/{id}/stages/{stage_id}",
+	"DELETE /api/v1/pipelines/{id}/stages/{stage_id}",
+	"PATCH /api/v1/properties/{id}",
+	"PATCH /api/v1/access-groups/{id}",
+	"POST /api/v1/forms",
+	"PATCH /api/v1/forms/{id}",
+	"DELETE /api/v1/forms/{id}",
 }
 
 // apiRoutes are the key-protected routes the server registers: every
@@ -194,15 +203,20 @@ func TestAdminRoutesRefuseAgents(t *testing.T) {
 
 // missingBodies are bodies that would succeed if the resource existed.
 var missingBodies = map[string]any{
-	"PATCH /api/v1/companies/{id}":                map[string]any{"name": "Renamed"},
-	"PATCH /api/v1/contacts/{id}":                 map[string]any{"first_name": "Renamed"},
-	"POST /api/v1/contacts/{id}/account":          map[string]any{"send_via": "none", "login": "nobody@example.com"},
-	"POST /api/v1/access-groups/{id}/members":     map[string]any{"contact_ids": []int64{1}},
-	"POST /api/v1/access-groups/{id}/invitations": map[string]any{},
-	"POST /api/v1/pipelines/{id}/stages":          map[string]any{"name": "Review"},
-	"PATCH /api/v1/portals/{slug}":                map[string]any{"name": "Renamed"},
-	"PATCH /api/v1/tickets/{id}":                  map[string]any{"priority": "high"},
-	"POST /api/v1/tickets/{id}/messages":          map[string]any{"body": "Hello"},
+	"PATCH /api/v1/companies/{id}":                   map[string]any{"name": "Renamed"},
+	"PATCH /api/v1/contacts/{id}":                    map[string]any{"first_name": "Renamed"},
+	"POST /api/v1/contacts/{id}/account":             map[string]any{"send_via": "none", "login": "nobody@example.com"},
+	"POST /api/v1/access-groups/{id}/members":        map[string]any{"contact_ids": []int64{1}},
+	"POST /api/v1/access-groups/{id}/invitations":    map[string]any{},
+	"POST /api/v1/pipelines/{id}/stages":             map[string]any{"name": "Review"},
+	"PATCH /api/v1/portals/{slug}":                   map[string]any{"name": "Renamed"},
+	"PATCH /api/v1/tickets/{id}":                     map[string]any{"priority": "high"},
+	"PATCH /api/v1/pipelines/{id}":                   map[string]any{"name": "Renamed"},
+	"PATCH /api/v1/pipelines/{id}/stages/{stage_id}": map[string]any{"name": "Renamed"},
+	"PATCH /api/v1/properties/{id}":                  map[string]any{"portal_visible": true},
+	"PATCH /api/v1/access-groups/{id}":               map[string]any{"name": "Renamed"},
+	"PATCH /api/v1/forms/{id}":                       map[string]any{"name": "Renamed"},
+	"POST /api/v1/tickets/{id}/messages":             map[string]any{"body": "Hello"},
 }
 
 func TestUnknownIDsAre404(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"portico/internal/agent"
 	"portico/internal/apperr"
+	supportform "portico/internal/form"
 	"portico/internal/pipeline"
 	"portico/internal/property"
 )
@@ -137,5 +138,174 @@ func (s *Server) updatePortal(w http.ResponseWriter, r *http.Request, a *agent.A
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) updatePipeline(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in pipeline.PipelineUpdate
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.Pipelines.UpdatePipeline(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) deletePipeline(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Pipelines.DeletePipeline(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) updateStage(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	stage, err := pathID(r, "stage_id")
+	if err != nil {
+		return err
+	}
+	var in pipeline.StageUpdate
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.Pipelines.UpdateStage(r.Context(), id, stage, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	stage, err := pathID(r, "stage_id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Pipelines.DeleteStage(r.Context(), id, stage); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in property.Update
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	d, err := s.Properties.Update(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) renameAccessGroup(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in nameInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if _, err := s.Contacts.AccessGroup(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.Portals.RenameAccessGroup(r.Context(), id, in.Name); err != nil {
+		return err
+	}
+	g, err := s.Contacts.AccessGroup(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+func (s *Server) listForms(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	fs, err := s.Forms.Forms(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeAll(w, r, fs)
+}
+
+func (s *Server) createForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	var in supportform.Input
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f, err := s.Forms.Create(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, f)
+	return nil
+}
+
+func (s *Server) getForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := s.Forms.Form(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+func (s *Server) updateForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in supportform.Input
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f, err := s.Forms.Update(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+func (s *Server) deleteForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Forms.Delete(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -159,7 +159,9 @@ func TestBrowserCustomerJourney(t *testing.T) {
 		t.Run(lang.code, func(t *testing.T) {
 			e := newTestEnv(t, storetest.Open(t, "sqlite", nil))
 			ts := httptest.NewServer(e.srv)
-			defer ts.Close()
+			// The ticket page keeps a live stream open: end it, or the
+			// server waits for the browser, which goes after it.
+			defer func() { e.srv.EndStreams(); ts.Close() }()
 			b := newBrowser(t, ts.URL, "journey-"+lang.code)
 
 			co := e.company(t, "Nordic Freight")

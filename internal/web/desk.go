@@ -20,19 +20,32 @@ const (
 	secureDeskCookie = "__Host-portico_desk"
 )
 
-// The desk pages add their templates to the page registry.
+// The desk's sign-in is a plain page of the portal layout; the pages
+// behind it use the desk layout (desk_layout.go).
 func init() {
-	pageNames = append(pageNames, "desk_login", "desk")
+	pageNames = append(pageNames, "desk_login")
 }
 
-// deskRoutes registers the agents' sign-in at the desk and the desk's home,
-// which lists the portals to open or, while they are switched off, to
-// preview (SPEC A1, P24). They are plain pages: no portal, no visitor.
+// deskRoutes registers the agents' desk (SPEC A1, A2): the sign-in, the
+// inbox at /desk/ with the portals to open or preview (P24), a ticket's
+// page with its live updates, and the language picker.
 func (s *Server) deskRoutes() {
+	if _, err := loadDeskPages(); err != nil {
+		// The templates are embedded: a broken one is a bug of this
+		// build, caught by the tests.
+		panic(err)
+	}
 	s.handle("GET /desk/login", s.deskPage(s.deskLogin))
 	s.handle("POST /desk/login", s.deskPage(s.deskLoginPost))
 	s.handle("POST /desk/logout", s.deskPage(s.deskLogoutPost))
-	s.handle("GET /desk/{$}", s.deskPage(s.deskHome))
+	s.handle("POST /desk/language", s.desk(s.deskLanguagePost))
+	s.handle("GET /desk/{$}", s.desk(s.deskInbox))
+	s.handle("GET /desk/portals", s.desk(s.deskPortals))
+	s.handle("GET /desk/tickets/{id}", s.desk(s.deskTicket))
+	s.handle("POST /desk/tickets/{id}", s.desk(s.deskTicketPost))
+	s.handle("POST /desk/tickets/{id}/messages", s.desk(s.deskMessagePost))
+	s.handle("GET /desk/tickets/{id}/events", s.desk(s.deskTicketEvents))
+	s.handle("GET /desk/attachments/{id}", s.desk(s.deskAttachment))
 }
 
 // deskPage wraps a desk page handler: the page headers, and errors as
@@ -104,14 +117,14 @@ func (s *Server) deskSignedIn(r *http.Request) bool {
 	return a != nil
 }
 
-// deskSafeNext returns next when it is the desk's home or a page of a
-// portal, and "" otherwise.
+// deskSafeNext returns next when it is a page of the desk or of a portal,
+// and "" otherwise.
 func (s *Server) deskSafeNext(next string) string {
-	if next == "/desk/" {
-		return next
+	if p := deskSafePath(next); p != "" || next == "/desk/" {
+		return cmp.Or(p, next)
 	}
 	slug, _, ok := strings.Cut(strings.TrimPrefix(next, "/"), "/")
-	if !strings.HasPrefix(next, "/") || !ok || slug == "" {
+	if !strings.HasPrefix(next, "/") || !ok || slug == "" || slug == "desk" {
 		return ""
 	}
 	return pageSafeNext(slug, next)
@@ -179,38 +192,5 @@ func (s *Server) deskLogoutPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.setDeskSession(w, r, "")
 	http.Redirect(w, r, "/desk/login", http.StatusSeeOther)
-	return nil
-}
-
-// deskHomeView is the desk's home.
-type deskHomeView struct {
-	Name    string
-	Portals []deskPortal
-}
-
-type deskPortal struct {
-	Name, URL string
-	Enabled   bool
-}
-
-func (s *Server) deskHome(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.deskAgent(r)
-	if err != nil {
-		return err
-	}
-	if a == nil {
-		http.Redirect(w, r, "/desk/login?next=%2Fdesk%2F", http.StatusSeeOther)
-		return nil
-	}
-	ps, err := s.Portals.Portals(r.Context())
-	if err != nil {
-		return err
-	}
-	view := deskHomeView{Name: cmp.Or(a.Name, a.Email)}
-	for _, p := range ps {
-		view.Portals = append(view.Portals, deskPortal{Name: p.Name, URL: "/" + p.Slug + "/", Enabled: p.Enabled})
-	}
-	loc := s.pageErrorLocalizer(r)
-	s.renderPage(w, r, http.StatusOK, "desk", &pageData{loc: loc, Title: loc.T("desk.title"), Page: view})
 	return nil
 }

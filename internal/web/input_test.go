@@ -288,6 +288,7 @@ func TestListsHonourLimit(t *testing.T) {
 		"/api/v1/inboxes":                            "",
 		"/api/v1/properties":                         "",
 		"/api/v1/portals":                            "",
+		"/api/v1/forms":                              "",
 	}
 	// Every list the OpenAPI document describes is here, but a ticket's
 	// messages, which API.md §3 gives whole.

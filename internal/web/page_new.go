@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"portico/internal/apperr"
+	supportform "portico/internal/form"
 	"portico/internal/portal"
 	"portico/internal/property"
 	"portico/internal/ticket"
@@ -21,37 +22,67 @@ type pageNewTicketForm struct {
 	Priority     string
 	ReplyChannel string
 	ShowPriority bool
-	Priorities   []pageOption
-	Channels     []pageOption
-	Properties   []pageField
-	Errors       map[string]string
-	MaxFiles     int
-	MaxMB        int64
+	// PriorityRequired is set when the portal's support form requires a
+	// priority.
+	PriorityRequired bool
+	Priorities       []pageOption
+	Channels         []pageOption
+	Properties       []pageNewField
+	Errors           map[string]string
+	MaxFiles         int
+	MaxMB            int64
 }
 
-// pageFormProperties are the custom properties the portal shows, as fields of
-// the new-ticket form.
-func (s *Server) pageFormProperties(ctx context.Context, v *visitor) ([]property.Definition, []pageField, error) {
+// pageNewField is a property as a field of the new-ticket form.
+type pageNewField struct {
+	pageField
+	Required bool
+}
+
+// pageFormProperties are the properties the new-ticket form asks for:
+// the fields of the portal's support form when it connects one (SPEC
+// A7), else the custom properties the portal shows.
+func (s *Server) pageFormProperties(ctx context.Context, v *visitor) ([]property.Definition, *supportform.Form, []pageNewField, error) {
 	defs, err := s.Properties.Definitions(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var fields []pageField
+	f, err := s.Forms.Connected(ctx, v.portal)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var fields []pageNewField
+	if f != nil {
+		for _, fl := range f.Fields {
+			d, ok := property.Find(defs, fl.Property)
+			if !ok || fl.Property == supportform.Priority {
+				continue
+			}
+			pf := pageNewField{pageField: pageFieldOf(v.loc, d, ""), Required: fl.Required}
+			pf.Label = portal.Label(fl.Label, v.loc.Lang(), pf.Label)
+			fields = append(fields, pf)
+		}
+		return defs, f, fields, nil
+	}
 	for i := range defs {
 		if d := &defs[i]; !d.Builtin && d.PortalVisible {
-			fields = append(fields, pageFieldOf(v.loc, d, ""))
+			fields = append(fields, pageNewField{pageField: pageFieldOf(v.loc, d, "")})
 		}
 	}
-	return defs, fields, nil
+	return defs, nil, fields, nil
 }
 
 func (s *Server) pageNewTicketView(ctx context.Context, v *visitor) (*pageNewTicketForm, []property.Definition, error) {
-	defs, fields, err := s.pageFormProperties(ctx, v)
+	defs, f, fields, err := s.pageFormProperties(ctx, v)
 	if err != nil {
 		return nil, nil, err
 	}
 	nv := &pageNewTicketForm{Heading: portal.Label(v.portal.FormTitle, v.loc.Lang(), v.loc.T("new.title")), ReplyChannel: ticket.ChannelEmail,
 		ShowPriority: pageVisible(defs, "priority"), Properties: fields, MaxFiles: maxFiles, MaxMB: s.files.MaxSize() >> 20}
+	if f != nil {
+		fl, ok := f.Field(supportform.Priority)
+		nv.ShowPriority, nv.PriorityRequired = ok, ok && fl.Required
+	}
 	for _, p := range ticket.Priorities {
 		nv.Priorities = append(nv.Priorities, pageOption{Value: p, Label: v.loc.T("priority." + p)})
 	}
@@ -107,11 +138,8 @@ func (s *Server) pageNewTicketPost(w http.ResponseWriter, r *http.Request, v *vi
 		return err
 	}
 	allowed := map[string]bool{"subject": true, "body": true, "priority": true, "reply_channel": true, "draft": true}
-	for i := range defs {
-		d := &defs[i]
-		if d.Builtin || !d.PortalVisible {
-			continue
-		}
+	for i := range nv.Properties {
+		d, _ := property.Find(defs, strings.TrimPrefix(nv.Properties[i].Name, "p."))
 		allowed["p."+d.Name] = true
 		for j := range d.Options {
 			allowed["p."+d.Name+"."+strconv.Itoa(j)] = true
@@ -166,7 +194,7 @@ func (s *Server) pageNewTicketPost(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	var t *ticket.Ticket
 	if err == nil {
-		t, err = s.Tickets.CreateCustomerTicket(ctx, v.scope, v.portal, in)
+		t, err = s.Forms.CreateCustomerTicket(ctx, v.scope, v.portal, in)
 	}
 	if err == nil {
 		notice := "new.submitted"

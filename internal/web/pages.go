@@ -52,6 +52,7 @@ func (s *Server) pageRoutes() {
 	reg("GET /{slug}/tickets/new", false, s.pageNewTicket)
 	reg("POST /{slug}/tickets/new", false, s.pageNewTicketPost)
 	reg("GET /{slug}/tickets/{id}", false, s.pageTicket)
+	reg("GET /{slug}/tickets/{id}/events", false, s.pageTicketEvents)
 	reg("POST /{slug}/tickets/{id}/reply", false, s.pageReplyPost)
 	reg("POST /{slug}/tickets/{id}/close", false, s.pageClosePost)
 	reg("POST /{slug}/tickets/{id}/rating", false, s.pageRatingPost)

@@ -493,7 +493,7 @@ func (s *Server) portalCreateTicket(w http.ResponseWriter, r *http.Request, v *v
 	} else if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	t, err := s.Tickets.CreateCustomerTicket(r.Context(), v.scope, v.portal, ticket.NewTicket{Subject: in.Subject, Body: in.Body,
+	t, err := s.Forms.CreateCustomerTicket(r.Context(), v.scope, v.portal, ticket.NewTicket{Subject: in.Subject, Body: in.Body,
 		Priority: in.Priority, ReplyChannel: in.ReplyChannel, Properties: in.Properties, Draft: in.Draft, Attachments: files})
 	if err != nil {
 		s.discard(files)

@@ -76,6 +76,7 @@ func (s *Server) routes() {
 	s.portalRoutes()
 	s.pageRoutes()
 	s.deskRoutes()
+	s.settingsRoutes()
 
 	s.api(op{method: "GET", path: "/deliveries", tag: "deliveries", summary: "The delivery log of emails, SMS, webhooks and notifications", admin: true, query: []string{"to", "kind", "limit", "cursor"}, resp: delivery.Delivery{}, list: true}, s.listDeliveries)
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +25,10 @@ import (
 	"portico/internal/auth"
 	"portico/internal/contact"
 	"portico/internal/delivery"
+	"portico/internal/event"
 	"portico/internal/filestore"
+	supportform "portico/internal/form"
+	"portico/internal/live"
 	"portico/internal/pipeline"
 	"portico/internal/portal"
 	"portico/internal/property"
@@ -41,6 +45,7 @@ type Services struct {
 	Pipelines  *pipeline.Service
 	Properties *property.Service
 	Portals    *portal.Service
+	Forms      *supportform.Service
 	Tickets    *ticket.Service
 	Deliveries *delivery.Service
 	Auth       *auth.Service
@@ -60,6 +65,9 @@ type Options struct {
 	BaseURL string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Live carries ticket changes to open pages; an in-process hub when
+	// nil (enough for one process; see live.Open for several).
+	Live *live.Hub
 }
 
 // Server holds the handlers and what they need.
@@ -79,6 +87,10 @@ type Server struct {
 	secure   bool
 	now      func() time.Time
 	domains  domains
+	live     *live.Hub
+	// streamsDone ends the server-sent event streams (EndStreams).
+	streamsDone chan struct{}
+	endStreams  sync.Once
 }
 
 // New builds a Server with every route registered.
@@ -100,6 +112,17 @@ func New(o Options) (*Server, error) {
 	s.catalog = cat
 	if s.Accounts != nil {
 		s.Accounts = s.Accounts.WithWriter(s.accountWriter())
+	}
+	s.live, s.streamsDone = o.Live, make(chan struct{})
+	if s.live == nil {
+		s.live = live.New()
+	}
+	if s.Tickets != nil {
+		s.Tickets = s.Tickets.WithPublisher(func(e event.Event) {
+			if c, ok := live.FromEvent(e); ok {
+				s.live.Publish(c)
+			}
+		})
 	}
 	s.routes()
 	doc, err := s.openAPIDocument()

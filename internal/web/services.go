@@ -6,6 +6,7 @@ import (
 	"portico/internal/auth"
 	"portico/internal/contact"
 	"portico/internal/delivery"
+	supportform "portico/internal/form"
 	"portico/internal/pipeline"
 	"portico/internal/portal"
 	"portico/internal/property"
@@ -22,6 +23,7 @@ type Store interface {
 	pipeline.Store
 	property.Store
 	portal.Store
+	supportform.Store
 	ticket.Store
 	delivery.Store
 	auth.Store
@@ -31,6 +33,7 @@ type Store interface {
 // NewServices builds every domain service over one store. baseURL gives
 // the public URL for links in messages.
 func NewServices(db Store, baseURL func() string) Services {
+	tickets := ticket.NewService(db)
 	return Services{
 		Agents:     agent.NewService(db),
 		Contacts:   contact.NewService(db),
@@ -38,7 +41,8 @@ func NewServices(db Store, baseURL func() string) Services {
 		Pipelines:  pipeline.NewService(db),
 		Properties: property.NewService(db),
 		Portals:    portal.NewService(db),
-		Tickets:    ticket.NewService(db),
+		Forms:      supportform.NewService(db, tickets),
+		Tickets:    tickets,
 		Deliveries: delivery.NewService(db),
 		Auth:       auth.NewService(db),
 		SSO:        sso.NewService(db, baseURL),

@@ -54,3 +54,79 @@
   // A page swapped in by htmx starts with its menus closed.
   document.addEventListener("htmx:beforeSwap", function () { closeMenus(null); });
 })();
+
+// Live updates (SPEC P25, A2): a ticket page marked data-live listens to
+// the ticket's server-sent events and, on a change, reads the page again
+// and swaps in the parts named by data-live-parts. Forms are left alone, so
+// nothing being typed is lost; without JavaScript the page is a plain page.
+(function () {
+  "use strict";
+  if (!window.EventSource || !window.fetch || !window.DOMParser) return;
+  var source = null, root = null, timer = null;
+
+  function status(on) {
+    var el = document.querySelector("[data-live-status]");
+    if (!el) return;
+    el.setAttribute("data-state", on ? "on" : "off");
+    el.textContent = on ? (el.getAttribute("data-live-label") || "") : "";
+  }
+
+  function refresh() {
+    if (!root) return;
+    var parts = (root.getAttribute("data-live-parts") || "").split(/\s+/);
+    fetch(location.pathname + location.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("status " + r.status);
+        return r.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        parts.forEach(function (id) {
+          if (!id) return;
+          var cur = document.getElementById(id), next = doc.getElementById(id);
+          if (!cur || !next) return;
+          var seen = {};
+          cur.querySelectorAll("[id]").forEach(function (e) { seen[e.id] = true; });
+          next.querySelectorAll("li[id]").forEach(function (e) { if (!seen[e.id]) e.classList.add("msg-new"); });
+          var node = document.importNode(next, true);
+          cur.replaceWith(node);
+          if (window.htmx) window.htmx.process(node);
+        });
+        status(true);
+      })
+      .catch(function () {});
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 150);
+  }
+
+  function connect() {
+    if (source) {
+      source.close();
+      source = null;
+    }
+    root = document.querySelector("[data-live]");
+    if (!root) return;
+    var opened = false;
+    source = new EventSource(root.getAttribute("data-live"));
+    source.addEventListener("open", function () {
+      // After a reconnection, changes may have been missed.
+      if (opened) schedule();
+      opened = true;
+      status(true);
+    });
+    source.addEventListener("change", schedule);
+    source.addEventListener("error", function () { status(false); });
+  }
+
+  document.addEventListener("DOMContentLoaded", connect);
+  // A page boosted in by htmx replaces the body: follow its ticket.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    if (e.target === document.body) connect();
+  });
+  window.addEventListener("pagehide", function () {
+    if (source) source.close();
+  });
+})();
