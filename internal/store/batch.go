@@ -92,6 +92,9 @@ func (db *DB) batched(ctx context.Context, fn func(ctx context.Context) error) e
 	if j.err == nil && j.after.settingsChanged {
 		db.settings.changed()
 	}
+	if j.err == nil && j.after.queuesChanged {
+		db.queues.changed()
+	}
 	return j.err
 }
 

@@ -890,14 +890,3 @@ func (db *DB) ScopedAttachment(ctx context.Context, sc ticket.Scope, id int64) (
 	}
 	return &a, nil
 }
-
-// QueueFigures counts the sent tickets in t's stage, inbox and pipeline,
-// and those ahead of t: in the stage since earlier, or since the same
-// time with a lower id.
-func (db *DB) QueueFigures(ctx context.Context, t *ticket.Ticket) (waiting, ahead int, err error) {
-	at := t.StageEnteredAt.UTC()
-	err = db.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN q.stage_entered_at < ? OR (q.stage_entered_at = ? AND q.id < ?)
-		THEN 1 ELSE 0 END), 0) FROM tickets q WHERE q.stage_id = ? AND q.inbox_id = ? AND q.pipeline_id = ? AND q.draft = FALSE`,
-		at, at, t.ID, t.StageID, t.InboxID, t.PipelineID).Scan(&waiting, &ahead)
-	return waiting, ahead, err
-}

@@ -51,6 +51,7 @@ type DB struct {
 	stmts    *statements    // SQLite only
 	batch    *batcher       // SQLite only
 	settings *settingsCache // shared by clock copies
+	queues   *queues        // shared by clock copies
 
 	migrator     *goose.Provider // built once, on first use
 	migratorErr  error
@@ -63,7 +64,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db := &DB{now: now, migratorOnce: new(sync.Once), settings: &settingsCache{}}
+	db := &DB{now: now, migratorOnce: new(sync.Once), settings: &settingsCache{}, queues: &queues{}}
 	if o.DatabaseURL != "" {
 		p, err := sql.Open("pgx", o.DatabaseURL)
 		if err != nil {
@@ -274,6 +275,9 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 	if state.settingsChanged {
 		db.settings.changed()
 	}
+	if state.queuesChanged {
+		db.queues.changed()
+	}
 	return nil
 }
 
@@ -282,6 +286,7 @@ type txStateKey struct{}
 // txState is what a transaction remembers to do once it commits.
 type txState struct {
 	settingsChanged bool
+	queuesChanged   bool
 }
 
 // settingsChanged forgets cached settings now and, in a transaction, again

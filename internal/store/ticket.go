@@ -52,6 +52,7 @@ func (db *DB) CreateTicket(ctx context.Context, t *ticket.Ticket) error {
 	if err != nil {
 		return err
 	}
+	db.queuesChanged(ctx)
 	id, err := db.insert(ctx, `INSERT INTO tickets (subject, requester_id, company_id, inbox_id, pipeline_id, stage_id, owner_id,
 		priority, source, reply_channel, draft, properties, created_at, updated_at, last_activity_at, stage_entered_at, closed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -81,6 +82,7 @@ func (db *DB) UpdateTicket(ctx context.Context, t *ticket.Ticket) error {
 	if err != nil {
 		return err
 	}
+	db.queuesChanged(ctx)
 	res, err := db.exec(ctx, `UPDATE tickets SET subject = ?, company_id = ?, inbox_id = ?, pipeline_id = ?, stage_id = ?, owner_id = ?,
 		priority = ?, reply_channel = ?, draft = ?, properties = ?, updated_at = ?, last_activity_at = ?, stage_entered_at = ?, closed_at = ?
 		WHERE id = ?`,
