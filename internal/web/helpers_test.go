@@ -46,6 +46,12 @@ func eachEnv(t *testing.T, fn func(t *testing.T, e *testEnv)) {
 // newTestEnv wires the real services and router over db.
 func newTestEnv(t *testing.T, db *store.DB) *testEnv {
 	t.Helper()
+	return newTestEnvAt(t, db, "http://portico.test")
+}
+
+// newTestEnvAt is newTestEnv for a server whose public address is base.
+func newTestEnvAt(t *testing.T, db *store.DB, base string) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	blobDir := t.TempDir()
 	files, err := filestore.Open(ctx, "file://"+blobDir, maxUpload)
@@ -54,7 +60,8 @@ func newTestEnv(t *testing.T, db *store.DB) *testEnv {
 	}
 	t.Cleanup(func() { files.Close() })
 	srv, err := web.New(web.Options{
-		Services: web.NewServices(db, func() string { return "http://portico.test" }),
+		Services: web.NewServices(db, func() string { return base }),
+		BaseURL:  base,
 		Files:    files,
 		Logger:   slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError})),
 		Ready:    db.Ready,
