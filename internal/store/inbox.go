@@ -74,8 +74,8 @@ func (db *DB) InboxTickets(ctx context.Context, f ticket.Filter) (ticket.Page, e
 	}
 	if f.Cursor == "" {
 		cond := strings.Join(where, " AND ")
-		if err := db.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+inboxFrom+" WHERE "+cond+" LIMIT ?) c",
-			append(args, InboxCountCap+1)...).Scan(&out.Total); err != nil {
+		if err := db.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+inboxFrom+" WHERE "+cond+limitOffset(InboxCountCap+1, 0)+") c",
+			args...).Scan(&out.Total); err != nil {
 			return out, err
 		}
 		if out.Total > InboxCountCap {
@@ -107,8 +107,8 @@ func (db *DB) InboxTickets(ctx context.Context, f ticket.Filter) (ticket.Page, e
 		order += ", t.id " + dir
 	}
 	limit := pageLimit(f.Limit)
-	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+inboxFrom+" WHERE "+strings.Join(where, " AND ")+order+" LIMIT ?",
-		append(args, limit+1)...)
+	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+inboxFrom+" WHERE "+strings.Join(where, " AND ")+order+limitOffset(limit+1, 0),
+		args...)
 	if err != nil {
 		return out, err
 	}

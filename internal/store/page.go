@@ -47,7 +47,7 @@ func (db *DB) page(ctx context.Context, q pageQuery, total *int, next *string, s
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	limit := pageLimit(q.limit)
-	rows, err := db.query(ctx, "SELECT "+q.columns+" FROM "+q.from+where+" ORDER BY "+idCol+" LIMIT ?", append(args, limit+1)...)
+	rows, err := db.query(ctx, "SELECT "+q.columns+" FROM "+q.from+where+" ORDER BY "+idCol+limitOffset(limit+1, 0), args...)
 	if err != nil {
 		return err
 	}

@@ -176,8 +176,8 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (ticket.Page, error)
 	if col != "t.id" {
 		order += ", t.id " + dir
 	}
-	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE "+strings.Join(where, " AND ")+order+" LIMIT ?",
-		append(args, limit+1)...)
+	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE "+strings.Join(where, " AND ")+order+limitOffset(limit+1, 0),
+		args...)
 	if err != nil {
 		return out, err
 	}
