@@ -113,6 +113,8 @@ type Store interface {
 	// sessions; NotFound when the contact is not linked to the account.
 	UnlinkIdentity(ctx context.Context, accountID, contactID int64) error
 	CreateEvent(ctx context.Context, e *event.Event) error
+	// CreateAudit adds an entry to the audit log (SPEC A11).
+	CreateAudit(ctx context.Context, a *event.Audit) error
 	CreateDelivery(ctx context.Context, d *delivery.Delivery) error
 	// MainPortalSlug names the portal sign-in links point to: the first one.
 	MainPortalSlug(ctx context.Context) (string, error)
@@ -299,6 +301,10 @@ func (s *Service) OpenAccount(ctx context.Context, by event.Actor, contactID int
 			ActorType: by.Type, ActorID: by.IDPtr(), Data: map[string]any{"account_id": a.ID, "send_via": in.SendVia}}); err != nil {
 			return err
 		}
+		if err := s.audit(ctx, by, "account.opened", "account", a.ID, nil,
+			map[string]any{"login": a.Login, "contact_id": contactID, "send_via": in.SendVia}); err != nil {
+			return err
+		}
 		if in.SendVia == SendNone {
 			return nil
 		}
@@ -353,6 +359,10 @@ func (s *Service) UnlinkIdentity(ctx context.Context, by event.Actor, accountID,
 		if err := s.store.UnlinkIdentity(ctx, accountID, contactID); err != nil {
 			return err
 		}
+		if err := s.audit(ctx, by, "account.identity_unlinked", "account", accountID,
+			map[string]any{"contact_id": contactID}, map[string]any{"contact_id": nil}); err != nil {
+			return err
+		}
 		return s.store.CreateEvent(ctx, &event.Event{Kind: event.IdentityUnlinked, ContactID: &contactID,
 			ActorType: by.Type, ActorID: by.IDPtr(), Data: map[string]any{"account_id": accountID}})
 	})
@@ -396,4 +406,14 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, in ProfileInput) 
 		return nil, err
 	}
 	return a, nil
+}
+
+// audit records a change to an account, access or setting in the audit log,
+// in the caller's transaction.
+func (s *Service) audit(ctx context.Context, by event.Actor, action, targetType string, targetID any, before, after any) error {
+	a, err := event.NewAudit(by, action, targetType, fmt.Sprint(targetID), before, after)
+	if err != nil {
+		return err
+	}
+	return s.store.CreateAudit(ctx, a)
 }

@@ -35,8 +35,15 @@ var errNoWriter = errors.New("account: no message writer to word the message")
 func (s *Service) AddGroupMembers(ctx context.Context, by event.Actor, groups GroupAdder, groupID int64, contactIDs []int64) (*contact.AccessGroup, error) {
 	var g *contact.AccessGroup
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		var err error
+		before, err := s.store.AccessGroup(ctx, groupID)
+		if err != nil {
+			return err
+		}
 		if g, err = groups.AddAccessGroupMembers(ctx, groupID, contactIDs); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, by, "access_group.members_added", "access_group", groupID,
+			map[string]any{"contact_ids": before.ContactIDs}, map[string]any{"contact_ids": g.ContactIDs}); err != nil {
 			return err
 		}
 		p, err := s.invitingPortal(ctx, groupID)
@@ -62,6 +69,9 @@ func (s *Service) UpdatePortal(ctx context.Context, by event.Actor, portals Port
 			return err
 		}
 		if after, err = portals.Update(ctx, slug, patch); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, by, "portal.updated", "portal", after.Slug, before, after); err != nil {
 			return err
 		}
 		var ids []int64

@@ -273,6 +273,21 @@ func (s *seeder) plan(st story) ([]action, string, error) {
 				moveTo(ownerActor, next.ID, nil)
 				stage = next
 			}
+			// Most customers rate a resolved ticket some hours later, most
+			// of them kindly.
+			if stp.kind == kindResolve && s.rng.IntN(4) != 0 {
+				later := at.Add(time.Duration(1+s.rng.IntN(20)) * time.Hour)
+				if later.Before(s.end) {
+					score := []int{5, 5, 5, 4, 4, 4, 3, 2}[s.rng.IntN(8)]
+					keep := at
+					at = later
+					emit(func(ctx context.Context) error {
+						_, err := s.tickets.Rate(ctx, ticket.Scope{ContactID: requester}, id, score, "")
+						return err
+					})
+					at = keep
+				}
+			}
 		case kindNote:
 			author := ownerID
 			if stp.by != "" {

@@ -2,7 +2,11 @@
 // ticket or contact. Events feed the timelines, webhooks and live updates.
 package event
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+)
 
 // Kinds of event.
 const (
@@ -58,3 +62,59 @@ func (a Actor) IDPtr() *int64 {
 
 // System is the actor for changes nobody made by hand.
 var System = Actor{Type: ActorSystem}
+
+// Audit is one entry of the audit log (SPEC A11): who changed which
+// setting, access or account, when, and from what to what. Before and
+// After are JSON documents; either may be nil for a thing created or
+// removed.
+type Audit struct {
+	ID         int64           `json:"id"`
+	ActorType  string          `json:"actor_type"`
+	ActorID    *int64          `json:"actor_id"`
+	Action     string          `json:"action"`
+	TargetType string          `json:"target_type"`
+	TargetID   string          `json:"target_id"`
+	Before     json.RawMessage `json:"before"`
+	After      json.RawMessage `json:"after"`
+	ClientAddr string          `json:"client_addr"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+// NewAudit describes a change by actor by of the target from before to
+// after (either nil). When both are JSON objects only the top-level keys
+// that differ are kept, so that the log shows what changed.
+func NewAudit(by Actor, action, targetType, targetID string, before, after any) (*Audit, error) {
+	a := &Audit{ActorType: by.Type, ActorID: by.IDPtr(), Action: action, TargetType: targetType, TargetID: targetID}
+	if a.ActorType == "" {
+		a.ActorType = ActorSystem
+	}
+	var err error
+	if before != nil {
+		if a.Before, err = json.Marshal(before); err != nil {
+			return nil, err
+		}
+	}
+	if after != nil {
+		if a.After, err = json.Marshal(after); err != nil {
+			return nil, err
+		}
+	}
+	var b, c map[string]json.RawMessage
+	if a.Before != nil && a.After != nil && json.Unmarshal(a.Before, &b) == nil && json.Unmarshal(a.After, &c) == nil && b != nil && c != nil {
+		delete(b, "updated_at")
+		delete(c, "updated_at")
+		for k, v := range b {
+			if w, ok := c[k]; ok && bytes.Equal(v, w) {
+				delete(b, k)
+				delete(c, k)
+			}
+		}
+		if a.Before, err = json.Marshal(b); err != nil {
+			return nil, err
+		}
+		if a.After, err = json.Marshal(c); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}

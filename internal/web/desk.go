@@ -46,6 +46,7 @@ func (s *Server) deskRoutes() {
 	s.handle("POST /desk/tickets/{id}/messages", s.desk(s.deskMessagePost))
 	s.handle("GET /desk/tickets/{id}/events", s.desk(s.deskTicketEvents))
 	s.handle("GET /desk/attachments/{id}", s.desk(s.deskAttachment))
+	s.deskPeopleRoutes()
 }
 
 // deskPage wraps a desk page handler: the page headers, and errors as

@@ -283,7 +283,7 @@ func deskBuildHeader(r *http.Request, a *agent.Agent, loc *i18n.Localizer, curre
 	if a.IsAdmin() {
 		h.Nav = append(h.Nav, pageNavLink{Key: deskNavSettings, Label: loc.T("desk.nav.settings"), URL: "/desk/settings/"})
 	}
-	h.Nav = append(h.Nav, pageNavLink{Key: deskNavReports, Label: loc.T("desk.nav.reports"), URL: "/desk/reports/"})
+	h.Nav = append(h.Nav, pageNavLink{Key: deskNavReports, Label: loc.T("desk.nav.reports"), URL: "/desk/reports/ratings"})
 	for i := range h.Nav {
 		h.Nav[i].Current = h.Nav[i].Key == current
 	}

@@ -99,7 +99,8 @@ func (s *Server) settingsNav(r *http.Request, loc *i18n.Localizer, current strin
 		settingsLink{Label: loc.T("settings.nav.pipelines"), URL: "/desk/settings/pipelines"},
 		settingsLink{Label: loc.T("settings.nav.properties"), URL: "/desk/settings/properties"},
 		settingsLink{Label: loc.T("settings.nav.groups"), URL: "/desk/settings/access-groups"},
-		settingsLink{Label: loc.T("settings.nav.forms"), URL: "/desk/settings/forms"})
+		settingsLink{Label: loc.T("settings.nav.forms"), URL: "/desk/settings/forms"},
+		settingsLink{Label: loc.T("audit.nav"), URL: "/desk/settings/audit"})
 	for i := range out {
 		out[i].Current = out[i].URL == current || out[i].Sub && strings.HasPrefix(current, strings.TrimSuffix(out[i].URL, "general"))
 	}

@@ -50,6 +50,8 @@ type Services struct {
 	Deliveries *delivery.Service
 	Auth       *auth.Service
 	SSO        *sso.Service
+	// Reports reads the ratings report and the audit log.
+	Reports ReportStore
 }
 
 // Options configure a Server.

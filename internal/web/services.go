@@ -28,6 +28,7 @@ type Store interface {
 	delivery.Store
 	auth.Store
 	sso.Store
+	ReportStore
 }
 
 // NewServices builds every domain service over one store. baseURL gives
@@ -46,5 +47,6 @@ func NewServices(db Store, baseURL func() string) Services {
 		Deliveries: delivery.NewService(db),
 		Auth:       auth.NewService(db),
 		SSO:        sso.NewService(db, baseURL),
+		Reports:    db,
 	}
 }
