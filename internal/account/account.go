@@ -108,6 +108,7 @@ type Store interface {
 	CreateAccount(ctx context.Context, a *Account) error
 	UpdateAccountProfile(ctx context.Context, a *Account) error
 	SetAccountAvatar(ctx context.Context, id int64, key string) error
+	SetAccountLocked(ctx context.Context, id int64, locked bool) error
 	LinkIdentity(ctx context.Context, accountID, contactID int64) error
 	// UnlinkIdentity removes the link and clears it from the account's
 	// sessions; NotFound when the contact is not linked to the account.
@@ -365,6 +366,33 @@ func (s *Service) UnlinkIdentity(ctx context.Context, by event.Actor, accountID,
 		}
 		return s.store.CreateEvent(ctx, &event.Event{Kind: event.IdentityUnlinked, ContactID: &contactID,
 			ActorType: by.Type, ActorID: by.IDPtr(), Data: map[string]any{"account_id": accountID}})
+	})
+}
+
+// SetLocked locks an account, ending every session it has and refusing
+// its sign-ins, or unlocks it (SPEC A3). It is written to the audit log.
+func (s *Service) SetLocked(ctx context.Context, by event.Actor, id int64, locked bool) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.store.Account(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.Locked == locked {
+			return nil
+		}
+		if err := s.store.SetAccountLocked(ctx, id, locked); err != nil {
+			return err
+		}
+		if locked {
+			if err := s.store.DeleteAccountSessions(ctx, id, nil); err != nil {
+				return err
+			}
+		}
+		action := "account.unlocked"
+		if locked {
+			action = "account.locked"
+		}
+		return s.audit(ctx, by, action, "account", id, map[string]any{"locked": a.Locked}, map[string]any{"locked": locked})
 	})
 }
 

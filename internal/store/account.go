@@ -89,6 +89,18 @@ func (db *DB) CreateAccount(ctx context.Context, a *account.Account) error {
 }
 
 // UpdateAccountProfile stores an account's display name and language.
+// SetAccountLocked locks or unlocks an account.
+func (db *DB) SetAccountLocked(ctx context.Context, id int64, locked bool) error {
+	res, err := db.exec(ctx, "UPDATE accounts SET locked = ?, updated_at = ? WHERE id = ?", locked, db.Now(), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return apperr.NotFoundf("account")
+	}
+	return nil
+}
+
 // SetAccountAvatar keeps key as the account's picture; "" removes it.
 func (db *DB) SetAccountAvatar(ctx context.Context, id int64, key string) error {
 	res, err := db.exec(ctx, "UPDATE accounts SET avatar_key = ?, updated_at = ? WHERE id = ?", sql.Null[string]{V: key, Valid: key != ""}, db.Now(), id)

@@ -215,6 +215,7 @@ var missingBodies = map[string]any{
 	"PATCH /api/v1/pipelines/{id}/stages/{stage_id}": map[string]any{"name": "Renamed"},
 	"PATCH /api/v1/properties/{id}":                  map[string]any{"portal_visible": true},
 	"PATCH /api/v1/access-groups/{id}":               map[string]any{"name": "Renamed"},
+	"PATCH /api/v1/accounts/{account_id}":            map[string]any{"locked": true},
 	"PATCH /api/v1/forms/{id}":                       map[string]any{"name": "Renamed"},
 	"POST /api/v1/tickets/{id}/messages":             map[string]any{"body": "Hello"},
 }

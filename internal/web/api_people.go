@@ -5,6 +5,7 @@ import (
 
 	"portico/internal/account"
 	"portico/internal/agent"
+	"portico/internal/apperr"
 	"portico/internal/contact"
 	"portico/internal/ticket"
 )
@@ -195,6 +196,31 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, _ *agent.Age
 		return err
 	}
 	writeJSON(w, http.StatusOK, acc)
+	return nil
+}
+
+// accountPatch is what agents change on an account.
+type accountPatch struct {
+	Locked *bool `json:"locked"`
+}
+
+// patchAccount locks or unlocks the account of the path.
+func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
+	id, err := pathID(r, "account_id")
+	if err != nil {
+		return err
+	}
+	var in accountPatch
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Locked == nil {
+		return apperr.InvalidField("locked", "is required")
+	}
+	if err := s.Accounts.SetLocked(r.Context(), actor(a), id, *in.Locked); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

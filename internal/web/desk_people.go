@@ -36,6 +36,8 @@ func (s *Server) deskPeopleRoutes() {
 	s.handle("POST /desk/contacts/{id}", s.desk(s.deskContactUpdate))
 	s.handle("POST /desk/contacts/{id}/account", s.desk(s.deskContactOpenAccount))
 	s.handle("POST /desk/contacts/{id}/account/reset", s.desk(s.deskContactResetCode))
+	s.handle("POST /desk/contacts/{id}/account/lock", s.desk(s.deskContactLock(true)))
+	s.handle("POST /desk/contacts/{id}/account/unlock", s.desk(s.deskContactLock(false)))
 	s.handle("POST /desk/contacts/{id}/identities/{contact}/unlink", s.desk(s.deskContactUnlink))
 	s.handle("GET /desk/companies", s.desk(s.deskCompanies))
 	s.handle("POST /desk/companies", s.desk(s.deskCompanyCreate))
@@ -111,7 +113,7 @@ type deskAccountView struct {
 	Locked, MustChange     bool
 	Verified               bool
 	Identities             []deskIdentity
-	ResetURL               string
+	ResetURL, LockURL      string
 	Open                   *deskForm // set when the contact has no account
 	InitialPassword        string    // shown once, after opening
 	SendEmail, SendSMS     bool      // what the open form's choices allow
@@ -153,6 +155,8 @@ var deskPeopleNotices = map[string]string{
 	"linked":   "people.notice.linked",
 	"reset":    "people.notice.reset",
 	"unlinked": "people.notice.unlinked",
+	"locked":   "people.notice.locked",
+	"unlocked": "people.notice.unlocked",
 }
 
 func deskPeopleNotice(r *http.Request, loc *i18n.Localizer) string {
@@ -596,7 +600,10 @@ func (s *Server) deskAccountOf(ctx context.Context, loc *i18n.Localizer, c *cont
 		return err
 	}
 	v.ID, v.Login, v.Locked, v.MustChange, v.Verified = a.ID, a.Login, a.Locked, a.MustChangePassword, a.VerifiedAt != nil
-	v.ResetURL = base + "/account/reset"
+	v.ResetURL, v.LockURL = base+"/account/reset", base+"/account/lock"
+	if a.Locked {
+		v.LockURL = base + "/account/unlock"
+	}
 	for _, idn := range a.Identities {
 		v.Identities = append(v.Identities, deskIdentity{ContactID: idn.ContactID, Name: idn.Name, Company: idn.Company,
 			URL: contactURL(idn.ContactID), This: idn.ContactID == c.ID,
@@ -719,6 +726,34 @@ func (s *Server) deskContactResetCode(w http.ResponseWriter, r *http.Request, a 
 		return err
 	}
 	return s.deskContactPage(w, r, statusOf[apperr.As(err).Kind], id, nil, nil, nil, map[string]string{"": settingsFirst(problems)}, "")
+}
+
+// deskContactLock locks or unlocks the contact's portal account (SPEC A3).
+func (s *Server) deskContactLock(locked bool) func(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
+	return func(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := pageReadForm(w, r); err != nil {
+			return err
+		}
+		c, err := s.Contacts.Contact(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if c.AccountID == nil {
+			return apperr.NotFoundf("account")
+		}
+		if err := s.Accounts.SetLocked(r.Context(), actor(a), *c.AccountID, locked); err != nil {
+			return err
+		}
+		done := "unlocked"
+		if locked {
+			done = "locked"
+		}
+		return deskPeopleDone(w, r, contactURL(id), done)
+	}
 }
 
 // deskContactUnlink removes an identity from the contact's account (SPEC

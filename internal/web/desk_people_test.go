@@ -304,6 +304,34 @@ func TestDeskContactAccount(t *testing.T) {
 		// A reset code by email.
 		b.peopleDone(t, base+"/account/reset", nil, "people.notice.reset")
 
+		// Locking signs the customer out and keeps them out; unlocking lets
+		// them in again. The API does the same.
+		customer := e.browser()
+		signIn := url.Values{"login": {"kim@acme.test"}, "password": {m[1]}}
+		customer.post("/support/login", signIn).want(t, http.StatusSeeOther)
+		customer.get("/support/me/password").want(t, http.StatusOK)
+		b.peopleDone(t, base+"/account/lock", nil, "people.notice.locked")
+		if acc = e.peopleAccount(t, acc.ID); !acc.Locked {
+			t.Errorf("locked account = %+v", acc)
+		}
+		b.get(base).want(t, http.StatusOK).has(t, loc.T("people.account.locked"), loc.T("people.account.unlock"))
+		if p := customer.get("/support/me/password"); p.Code != http.StatusSeeOther || !strings.Contains(p.Header.Get("Location"), "/support/login") {
+			t.Errorf("a locked account's session still works: %d %s", p.Code, p.Header.Get("Location"))
+		}
+		if p := customer.post("/support/login", signIn); p.Code == http.StatusSeeOther {
+			t.Errorf("a locked account signed in")
+		}
+		b.peopleDone(t, base+"/account/unlock", nil, "people.notice.unlocked")
+		if acc = e.peopleAccount(t, acc.ID); acc.Locked {
+			t.Errorf("unlocked account = %+v", acc)
+		}
+		e.ok(t, "PATCH", fmt.Sprintf("/api/v1/accounts/%d", acc.ID), map[string]any{"locked": true}, http.StatusNoContent)
+		if acc = e.peopleAccount(t, acc.ID); !acc.Locked {
+			t.Errorf("account locked through the API = %+v", acc)
+		}
+		e.call("PATCH", fmt.Sprintf("/api/v1/accounts/%d", acc.ID), map[string]any{}).wantFields(t, "locked")
+		e.ok(t, "PATCH", fmt.Sprintf("/api/v1/accounts/%d", acc.ID), map[string]any{"locked": false}, http.StatusNoContent)
+
 		// Unlinking removes the identity as the API does.
 		b.peopleDone(t, fmt.Sprintf("%s/identities/%d/unlink", base, kim2), nil, "people.notice.unlinked")
 		if acc = e.peopleAccount(t, acc.ID); !acc.has(kim) || acc.has(kim2) {

@@ -40,6 +40,8 @@ func (s *Server) routes() {
 	s.api(op{method: "POST", path: "/contacts/{id}/account", tag: "accounts", summary: "Open a portal account for a contact, or link it to the account with that login", body: account.OpenInput{}, resp: account.Opened{}, status: 201, also: []int{200}}, s.openAccount)
 	s.api(op{method: "GET", path: "/accounts/{id}", tag: "accounts", summary: "Get a portal account with its identities", resp: account.Account{}}, s.getAccount)
 	s.api(op{method: "DELETE", path: "/accounts/{account_id}/identities/{contact_id}", tag: "accounts", summary: "Unlink an identity from an account", status: 204}, s.unlinkIdentity)
+	s.api(op{method: "PATCH", path: "/accounts/{account_id}", tag: "accounts", summary: "Lock or unlock an account: a locked one is signed out everywhere and cannot sign in",
+		body: accountPatch{}, status: 204}, s.patchAccount)
 
 	s.api(op{method: "GET", path: "/access-groups", tag: "access groups", summary: "List access groups", query: []string{"limit", "cursor"}, resp: contact.AccessGroup{}, list: true}, s.listAccessGroups)
 	s.api(op{method: "POST", path: "/access-groups", tag: "access groups", summary: "Create an access group", admin: true, body: nameInput{}, resp: contact.AccessGroup{}, status: 201}, s.createAccessGroup)
