@@ -83,28 +83,12 @@ func (db *DB) InboxTickets(ctx context.Context, f ticket.Filter) (ticket.Page, e
 		}
 	}
 
-	op, dir := "<", "DESC"
-	if f.Asc {
-		op, dir = ">", "ASC"
-	}
-	c, err := parseCursor(f.Cursor)
+	after, aargs, order, err := keyset(col, f.Asc, f.Cursor)
 	if err != nil {
 		return out, err
 	}
-	if c != nil {
-		if col == "t.id" {
-			add("t.id "+op+" ?", c.ID)
-		} else {
-			key, err := c.time()
-			if err != nil {
-				return out, err
-			}
-			add("("+col+", t.id) "+op+" (?, ?)", key, c.ID)
-		}
-	}
-	order := " ORDER BY " + col + " " + dir
-	if col != "t.id" {
-		order += ", t.id " + dir
+	if after != "" {
+		add(after, aargs...)
 	}
 	limit := pageLimit(f.Limit)
 	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+inboxFrom+" WHERE "+strings.Join(where, " AND ")+order+limitOffset(limit+1, 0),

@@ -78,3 +78,29 @@ func mustAffect(res sql.Result, what string) error {
 	}
 	return nil
 }
+
+// keyset is the condition for the rows after cursor of a list ordered by
+// col (t.id, or a time column with t.id breaking ties), newest first
+// unless asc, and that list's ORDER BY.
+func keyset(col string, asc bool, cur string) (after string, args []any, order string, err error) {
+	op, dir := "<", "DESC"
+	if asc {
+		op, dir = ">", "ASC"
+	}
+	order = " ORDER BY " + col + " " + dir
+	if col != "t.id" {
+		order += ", t.id " + dir
+	}
+	c, err := parseCursor(cur)
+	if err != nil || c == nil {
+		return "", nil, order, err
+	}
+	if col == "t.id" {
+		return "t.id " + op + " ?", []any{c.ID}, order, nil
+	}
+	key, err := c.time()
+	if err != nil {
+		return "", nil, "", err
+	}
+	return "(" + col + ", t.id) " + op + " (?, ?)", []any{key, c.ID}, order, nil
+}

@@ -152,30 +152,14 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (ticket.Page, error)
 	if !ok {
 		return out, apperr.InvalidField("sort", "must be id, created_at or last_activity_at")
 	}
-	op, dir := "<", "DESC"
-	if f.Asc {
-		op, dir = ">", "ASC"
-	}
-	c, err := parseCursor(f.Cursor)
+	after, aargs, order, err := keyset(col, f.Asc, f.Cursor)
 	if err != nil {
 		return out, err
 	}
-	if c != nil {
-		if col == "t.id" {
-			add("t.id "+op+" ?", c.ID)
-		} else {
-			key, err := c.time()
-			if err != nil {
-				return out, err
-			}
-			add("("+col+", t.id) "+op+" (?, ?)", key, c.ID)
-		}
+	if after != "" {
+		add(after, aargs...)
 	}
 	limit := pageLimit(f.Limit)
-	order := " ORDER BY " + col + " " + dir
-	if col != "t.id" {
-		order += ", t.id " + dir
-	}
 	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE "+strings.Join(where, " AND ")+order+limitOffset(limit+1, 0),
 		args...)
 	if err != nil {

@@ -688,25 +688,35 @@ func (s *Server) deskContactOpenAccount(w http.ResponseWriter, r *http.Request, 
 	return s.deskContactPage(w, r, status, id, nil, nil, r.PostForm, problems, "")
 }
 
+// deskPostedAccount reads a form posted about the contact of the path's
+// portal account, and returns the contact's and the account's ids; a
+// contact without an account is not found.
+func (s *Server) deskPostedAccount(w http.ResponseWriter, r *http.Request) (contactID, accountID int64, err error) {
+	if contactID, err = pathID(r, "id"); err != nil {
+		return 0, 0, err
+	}
+	if err := pageReadForm(w, r); err != nil {
+		return 0, 0, err
+	}
+	c, err := s.Contacts.Contact(r.Context(), contactID)
+	if err != nil {
+		return 0, 0, err
+	}
+	if c.AccountID == nil {
+		return 0, 0, apperr.NotFoundf("account")
+	}
+	return contactID, *c.AccountID, nil
+}
+
 // deskContactResetCode sends the account holder a code to choose a new
 // password, from the main portal, as the portal's "forgot password" does.
 func (s *Server) deskContactResetCode(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
-	id, err := pathID(r, "id")
+	id, accountID, err := s.deskPostedAccount(w, r)
 	if err != nil {
-		return err
-	}
-	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
 	ctx := r.Context()
-	c, err := s.Contacts.Contact(ctx, id)
-	if err != nil {
-		return err
-	}
-	if c.AccountID == nil {
-		return apperr.NotFoundf("account")
-	}
-	acc, err := s.Accounts.Account(ctx, *c.AccountID)
+	acc, err := s.Accounts.Account(ctx, accountID)
 	if err != nil {
 		return err
 	}
@@ -731,21 +741,11 @@ func (s *Server) deskContactResetCode(w http.ResponseWriter, r *http.Request, a 
 // deskContactLock locks or unlocks the contact's portal account (SPEC A3).
 func (s *Server) deskContactLock(locked bool) func(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	return func(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
-		id, err := pathID(r, "id")
+		id, accountID, err := s.deskPostedAccount(w, r)
 		if err != nil {
 			return err
 		}
-		if err := pageReadForm(w, r); err != nil {
-			return err
-		}
-		c, err := s.Contacts.Contact(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		if c.AccountID == nil {
-			return apperr.NotFoundf("account")
-		}
-		if err := s.Accounts.SetLocked(r.Context(), actor(a), *c.AccountID, locked); err != nil {
+		if err := s.Accounts.SetLocked(r.Context(), actor(a), accountID, locked); err != nil {
 			return err
 		}
 		done := "unlocked"
@@ -759,25 +759,15 @@ func (s *Server) deskContactLock(locked bool) func(w http.ResponseWriter, r *htt
 // deskContactUnlink removes an identity from the contact's account (SPEC
 // P5).
 func (s *Server) deskContactUnlink(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
 	other, err := pathID(r, "contact")
 	if err != nil {
 		return err
 	}
-	if err := pageReadForm(w, r); err != nil {
-		return err
-	}
-	c, err := s.Contacts.Contact(r.Context(), id)
+	id, accountID, err := s.deskPostedAccount(w, r)
 	if err != nil {
 		return err
 	}
-	if c.AccountID == nil {
-		return apperr.NotFoundf("account")
-	}
-	if err := s.Accounts.UnlinkIdentity(r.Context(), actor(a), *c.AccountID, other); err != nil {
+	if err := s.Accounts.UnlinkIdentity(r.Context(), actor(a), accountID, other); err != nil {
 		return err
 	}
 	return deskPeopleDone(w, r, contactURL(id), "unlinked")
