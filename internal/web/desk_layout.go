@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -80,25 +79,7 @@ var deskFuncs = func() template.FuncMap {
 
 // loadDeskPages parses every desk page once.
 var loadDeskPages = sync.OnceValues(func() (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(deskFuncs).ParseFS(pageTemplateFS, "templates/desk_layout.html", "templates/partials.html")
-	if err != nil {
-		return nil, fmt.Errorf("web: desk templates: %w", err)
-	}
-	out := make(map[string]*template.Template, len(deskPageNames))
-	for _, name := range deskPageNames {
-		t, err := base.Clone()
-		if err == nil {
-			t, err = t.ParseFS(pageTemplateFS, "templates/"+name+".html")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
-		}
-		if t.Lookup("content") == nil {
-			return nil, fmt.Errorf("web: template %s defines no content", name)
-		}
-		out[name] = t
-	}
-	return out, nil
+	return parsePages(deskFuncs, "templates/desk_layout.html", deskPageNames)
 })
 
 // deskData is what every desk template receives.

@@ -62,12 +62,18 @@ var pageFuncs = template.FuncMap{
 // loadPages parses every page once; a missing or broken template fails here
 // rather than on the first visitor.
 var loadPages = sync.OnceValues(func() (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(pageFuncs).ParseFS(pageTemplateFS, "templates/layout.html", "templates/partials.html")
+	return parsePages(pageFuncs, "templates/layout.html", pageNames)
+})
+
+// parsePages parses each named page template with layout and the shared
+// partials; every page must define "content".
+func parsePages(funcs template.FuncMap, layout string, names []string) (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(pageTemplateFS, layout, "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
-	out := make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
+	out := make(map[string]*template.Template, len(names))
+	for _, name := range names {
 		t, err := base.Clone()
 		if err == nil {
 			t, err = t.ParseFS(pageTemplateFS, "templates/"+name+".html")
@@ -81,7 +87,7 @@ var loadPages = sync.OnceValues(func() (map[string]*template.Template, error) {
 		out[name] = t
 	}
 	return out, nil
-})
+}
 
 // pageData is what every page template receives: the header's parts, the
 // language and the page's own data in Page.
