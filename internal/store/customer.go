@@ -102,31 +102,82 @@ func (db *DB) scopeRule(sc ticket.Scope) (string, []any) {
 // hold (migration 00007).
 const narrowColumns = "id, requester_id, company_id, draft, stage_id, pipeline_id, last_activity_at, created_at, closed_at"
 
+// scopeBranch is one source of the tickets a contact may see, its
+// tickets aliased t: the contact's own, those shared with it, or its
+// company's. The sources never hold a ticket twice.
+type scopeBranch struct {
+	from, where string
+	args        []any
+}
+
+// scopeBranches are the sources of the scope's tickets (the first half of
+// the visibility rule), each read from its own index.
+func scopeBranches(sc ticket.Scope) []scopeBranch {
+	out := []scopeBranch{{"tickets t", "t.requester_id = ?", []any{sc.ContactID}}}
+	shared := scopeBranch{"ticket_shares sh JOIN tickets t ON t.id = sh.ticket_id", "sh.contact_id = ? AND t.requester_id <> ?",
+		[]any{sc.ContactID, sc.ContactID}}
+	if sc.CompanyID != 0 {
+		shared.where += " AND t.company_id IS DISTINCT FROM ?"
+		shared.args = append(shared.args, sc.CompanyID)
+	}
+	out = append(out, shared)
+	if sc.CompanyID != 0 {
+		out = append(out, scopeBranch{"tickets t", "t.company_id = ? AND t.requester_id <> ?", []any{sc.CompanyID, sc.ContactID}})
+	}
+	return out
+}
+
 // scopeSources is the third spelling of the rule's first half, for views
 // that need no column but the narrow ones: the columns cols (and id) of the
 // tickets the contact requested, was shared, or whose company it sees,
 // each ticket once, as a FROM aliased t. They come from the indexes alone.
 func scopeSources(sc ticket.Scope, cols []string) (string, []any) {
-	list := func(a string) string {
-		out := a + ".id"
-		for _, c := range cols {
-			if c != "id" {
-				out += ", " + a + "." + c
-			}
+	list := "t.id"
+	for _, c := range cols {
+		if c != "id" {
+			list += ", t." + c
 		}
-		return out
 	}
-	var b strings.Builder
-	args := []any{sc.ContactID, sc.ContactID, sc.ContactID}
-	b.WriteString("(SELECT " + list("rt") + " FROM tickets rt WHERE rt.requester_id = ? UNION ALL SELECT " + list("st") +
-		" FROM ticket_shares sh JOIN tickets st ON st.id = sh.ticket_id WHERE sh.contact_id = ? AND st.requester_id <> ?")
-	if sc.CompanyID != 0 {
-		b.WriteString(" AND st.company_id IS DISTINCT FROM ? UNION ALL SELECT " + list("ct") +
-			" FROM tickets ct WHERE ct.company_id = ? AND ct.requester_id <> ?")
-		args = append(args, sc.CompanyID, sc.CompanyID, sc.ContactID)
+	var parts []string
+	var args []any
+	for _, br := range scopeBranches(sc) {
+		parts = append(parts, "SELECT "+list+" FROM "+br.from+" WHERE "+br.where)
+		args = append(args, br.args...)
 	}
-	b.WriteString(") t")
-	return b.String(), args
+	return "(" + strings.Join(parts, " UNION ALL ") + ") t", args
+}
+
+// sourcePage is the query of the ids of one page of a narrow view (cond,
+// with args, over tickets t and, if stages, their stage s): one SELECT per
+// source of the scope, each in its index's order where the sort allows,
+// merged and cut to the page, so that the first pages of a long view read
+// little more than the page. Its rows are pid and the sort keys.
+func (db *DB) sourcePage(f ticket.CustomerFilter, cond string, args []any, stages bool, limit, offset int) (string, []any) {
+	expr, kargs := db.customerSortKey(f)
+	dir := " DESC"
+	if f.Asc {
+		dir = " ASC"
+	}
+	sel, order := "t.id AS pid", "1"+dir
+	switch {
+	case expr == "":
+	case notNullKeys[expr]:
+		sel, order = sel+", "+expr+" AS k", "2"+dir+", 1"+dir
+	default:
+		sel, order = sel+", ("+expr+") IS NULL AS kn, "+expr+" AS k", "2, 3"+dir+", 1"+dir
+		kargs = append(slices.Clone(kargs), kargs...)
+	}
+	from := ""
+	if stages {
+		from = " JOIN stages s ON s.id = t.stage_id"
+	}
+	var parts []string
+	var out []any
+	for _, br := range scopeBranches(f.Scope) {
+		parts = append(parts, "SELECT "+sel+" FROM "+br.from+from+" WHERE "+br.where+" AND "+cond)
+		out = slices.Concat(out, kargs, br.args, args)
+	}
+	return strings.Join(parts, " UNION ALL ") + " ORDER BY " + order + limitOffset(limit, offset), out
 }
 
 var (
@@ -636,6 +687,27 @@ func (db *DB) sortText(expr string) string {
 // customerOrder is the ORDER BY of a customer's list. Empty values sort
 // last in either direction, and ties fall to the id.
 func (db *DB) customerOrder(f ticket.CustomerFilter) (string, []any) {
+	expr, args := db.customerSortKey(f)
+	dir := " DESC"
+	if f.Asc {
+		dir = " ASC"
+	}
+	if expr == "" {
+		return "t.id" + dir, nil
+	}
+	if notNullKeys[expr] {
+		return expr + dir + ", t.id" + dir, args
+	}
+	return "(" + expr + ") IS NULL, " + expr + dir + ", t.id" + dir, append(slices.Clone(args), args...)
+}
+
+// notNullKeys are sort keys that are never empty: they need no "empty
+// last" term, which would keep an index from giving their order.
+var notNullKeys = map[string]bool{"t.last_activity_at": true, "t.created_at": true, "s.state": true, "t.reply_channel": true}
+
+// customerSortKey is the expression a customer's list is sorted by before
+// the id ("" for the id alone), with its arguments.
+func (db *DB) customerSortKey(f ticket.CustomerFilter) (string, []any) {
 	var expr string
 	var args []any
 	switch f.Sort {
@@ -672,14 +744,7 @@ func (db *DB) customerOrder(f ticket.CustomerFilter) (string, []any) {
 	default:
 		expr, args = db.propertySort(f.Sort, f.SortType)
 	}
-	dir := " DESC"
-	if f.Asc {
-		dir = " ASC"
-	}
-	if expr == "" {
-		return "t.id" + dir, nil
-	}
-	return "(" + expr + ") IS NULL, " + expr + dir + ", t.id" + dir, append(slices.Clone(args), args...)
+	return expr, args
 }
 
 // propertySort is the sort key of a custom property: numbers and
@@ -762,26 +827,31 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 		if from, fargs, cond, args, narrow, err = db.customerView(f, order); err != nil {
 			return out, err
 		}
+		wargs := args
 		args = append(fargs, args...)
-		total, targs := "COUNT(*) OVER ()", []any(nil)
-		if narrow {
-			// Read from indexes, the view costs less to count again than
-			// to carry through a window.
-			if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&out.Total); err != nil {
-				return out, err
-			}
-			total, targs = "CAST(? AS BIGINT)", []any{out.Total}
-		}
 		// The page's ids first, then their rows; the names they point at
 		// are read once each (nameTickets) rather than joined to every row.
 		outer := "tickets t"
 		if stageRef.MatchString(order) {
 			outer += " JOIN stages s ON s.id = t.stage_id"
 		}
-		q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, " + total + " AS total FROM " + from +
-			" WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset) + ") pg CROSS JOIN " + outer +
-			" WHERE t.id = pg.pid ORDER BY " + order
-		qargs = slices.Concat(targs, args, oargs, oargs)
+		if narrow {
+			// Read from indexes, the view costs less to count again than
+			// to carry through a window, and its page is merged from the
+			// sources' own orders.
+			if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&out.Total); err != nil {
+				return out, err
+			}
+			ids, iargs := db.sourcePage(f, cond, wargs, stageRef.MatchString(cond+" "+order), limit+1, offset)
+			q = "SELECT " + pageTicketColumns + ", CAST(? AS BIGINT) FROM (" + ids + ") pg CROSS JOIN " + outer +
+				" WHERE t.id = pg.pid ORDER BY " + order
+			qargs = slices.Concat([]any{out.Total}, iargs, oargs)
+		} else {
+			q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + from +
+				" WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset) + ") pg CROSS JOIN " + outer +
+				" WHERE t.id = pg.pid ORDER BY " + order
+			qargs = slices.Concat(args, oargs, oargs)
+		}
 	}
 	rows, err := db.query(ctx, q, qargs...)
 	if err != nil {

@@ -111,7 +111,7 @@ func searchGrams(s string) string {
 func (sqliteDialect) name() string { return "sqlite" }
 
 func (sqliteDialect) lower(expr string) string { return "fold(" + expr + ")" }
-func (sqliteDialect) rebind(q string) string   { return q }
+func (sqliteDialect) rebind(q string) string   { return plainTimes(q) }
 func (sqliteDialect) skipLocked() string       { return "" }
 func (sqliteDialect) jsonText(col string) string {
 	return "json_extract(" + col + ", ?)"

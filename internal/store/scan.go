@@ -53,6 +53,10 @@ func (t timeCol) Scan(src any) error {
 }
 
 func (t timeCol) parse(s string) error {
+	if v, ok := parseStoredTime(s); ok {
+		*t.dst = v
+		return nil
+	}
 	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
 		if v, err := time.Parse(layout, s); err == nil {
 			*t.dst = v.UTC()
@@ -60,6 +64,67 @@ func (t timeCol) parse(s string) error {
 		}
 	}
 	return fmt.Errorf("store: cannot read time %q", s)
+}
+
+// parseStoredTime reads the form SQLite connections write times in,
+// "2006-01-02 15:04:05.999999999-07:00" (or with a T, or Z for the
+// offset), without the general parser: lists read three times a row.
+func parseStoredTime(s string) (time.Time, bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day, hour, minute, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	i, nsec := 19, 0
+	if s[i] == '.' {
+		i++
+		digits := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if digits < 9 {
+				nsec = nsec*10 + int(s[i]-'0')
+				digits++
+			}
+			i++
+		}
+		if digits == 0 {
+			return time.Time{}, false
+		}
+		for ; digits < 9; digits++ {
+			nsec *= 10
+		}
+	}
+	offset := 0
+	switch rest := s[i:]; {
+	case rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		h, m := num(i+1, 2), num(i+4, 2)
+		if h < 0 || m < 0 || h > 23 || m > 59 {
+			return time.Time{}, false
+		}
+		offset = (h*60 + m) * 60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	v := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if v.Day() != day {
+		return time.Time{}, false // 31 April and the like
+	}
+	return v.Add(-time.Duration(offset) * time.Second), true
 }
 
 // nullTime scans a nullable time column into a *time.Time.
