@@ -117,6 +117,8 @@ type Store interface {
 	RemoveAccessGroupMember(ctx context.Context, groupID, contactID int64) error
 	// MissingContacts returns those of ids that name no contact.
 	MissingContacts(ctx context.Context, ids []int64) ([]int64, error)
+	// ContactsByID returns the contacts of ids that exist, in no order.
+	ContactsByID(ctx context.Context, ids []int64) ([]Contact, error)
 }
 
 // Service holds the rules for companies, contacts and access groups.
@@ -399,4 +401,25 @@ func joinIDs(ids []int64) string {
 // RemoveAccessGroupMember takes a contact out of a group.
 func (s *Service) RemoveAccessGroupMember(ctx context.Context, groupID, contactID int64) error {
 	return s.store.RemoveAccessGroupMember(ctx, groupID, contactID)
+}
+
+// Names returns the names of the contacts of ids, each its full name or,
+// without one, its email; ids that name no contact are left out.
+func (s *Service) Names(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cs, err := s.store.ContactsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cs {
+		n := cs[i].Name()
+		if n == "" && cs[i].Email != nil {
+			n = *cs[i].Email
+		}
+		out[cs[i].ID] = n
+	}
+	return out, nil
 }

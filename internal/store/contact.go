@@ -161,6 +161,28 @@ func (db *DB) Contacts(ctx context.Context, f contact.ContactFilter) (contact.Co
 	return out, err
 }
 
+// ContactsByID returns the contacts of ids that exist, in no order.
+func (db *DB) ContactsByID(ctx context.Context, ids []int64) ([]contact.Contact, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := db.query(ctx, "SELECT "+contactColumns+" FROM contacts c WHERE c.id IN ("+placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contact.Contact
+	for rows.Next() {
+		var c contact.Contact
+		if err := scanContact(rows, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // MissingContacts returns those of ids that name no contact.
 func (db *DB) MissingContacts(ctx context.Context, ids []int64) ([]int64, error) {
 	args := make([]any, len(ids))

@@ -808,7 +808,8 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 	order, oargs := db.customerOrder(f)
 	var q, from, cond string
 	var args, qargs []any
-	joined := false // q reads customerColumns, names joined
+	joined := false  // q reads customerColumns, names joined
+	counted := false // the total is known: q does not read it
 	switch f.Sort {
 	case "requester", "company", "owner", "pipeline":
 		// Sorted by a joined name: the page needs every join, and counts
@@ -843,9 +844,10 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 				return out, err
 			}
 			ids, iargs := db.sourcePage(f, cond, wargs, stageRef.MatchString(cond+" "+order), limit+1, offset)
-			q = "SELECT " + pageTicketColumns + ", CAST(? AS BIGINT) FROM (" + ids + ") pg CROSS JOIN " + outer +
+			q = "SELECT " + pageTicketColumns + " FROM (" + ids + ") pg CROSS JOIN " + outer +
 				" WHERE t.id = pg.pid ORDER BY " + order
-			qargs = slices.Concat([]any{out.Total}, iargs, oargs)
+			qargs = slices.Concat(iargs, oargs)
+			counted = true
 		} else {
 			q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + from +
 				" WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset) + ") pg CROSS JOIN " + outer +
@@ -866,9 +868,12 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 		}
 		var ct ticket.CustomerTicket
 		var owner *int64
-		if joined {
+		switch {
+		case joined:
 			err = scanCustomerTicket(rows, &ct, &out.Total)
-		} else {
+		case counted:
+			err = scanPageTicket(rows, &ct, &owner)
+		default:
 			err = scanPageTicket(rows, &ct, &owner, &out.Total)
 		}
 		if err != nil {

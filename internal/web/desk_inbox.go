@@ -249,6 +249,28 @@ type contactNames struct {
 	names map[int64]string
 }
 
+// prefetch reads the names of ids not read yet in one go.
+func (c *contactNames) prefetch(ids []int64) error {
+	var missing []int64
+	for _, id := range ids {
+		if _, ok := c.names[id]; !ok && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	names, err := c.s.Contacts.Names(c.ctx, missing)
+	if err != nil {
+		return err
+	}
+	for _, id := range missing {
+		if n, ok := names[id]; ok {
+			c.names[id] = n
+		} else {
+			c.names[id] = "#" + strconv.FormatInt(id, 10)
+		}
+	}
+	return nil
+}
+
 func (c *contactNames) name(id int64) (string, error) {
 	if n, ok := c.names[id]; ok {
 		return n, nil
@@ -295,6 +317,13 @@ func (s *Server) deskInbox(w http.ResponseWriter, r *http.Request, a *agent.Agen
 		return err
 	}
 	cn := &contactNames{s: s, ctx: ctx, names: map[int64]string{}}
+	requesters := make([]int64, len(page.Items))
+	for i := range page.Items {
+		requesters[i] = page.Items[i].RequesterID
+	}
+	if err := cn.prefetch(requesters); err != nil {
+		return err
+	}
 	v.L = deskListLabels{ID: loc.T("desk.col.id"), Subject: loc.T("desk.col.subject"), Requester: loc.T("desk.col.requester"),
 		Stage: loc.T("desk.field.stage"), Owner: loc.T("desk.field.owner"), Priority: loc.T("desk.field.priority"),
 		Created: loc.T("desk.col.created"), Activity: loc.T("desk.col.activity"), Unassigned: loc.T("desk.unassigned")}
