@@ -60,6 +60,18 @@ func newBrowser(t *testing.T, base, prefix string) *browser {
 	return &browser{t: t, ctx: ctx, base: base, artifacts: dir, prefix: prefix}
 }
 
+// sibling is another tab of the same Chromium in a browser context of its
+// own, so that its cookies are apart: a second person at another computer.
+func (b *browser) sibling(prefix string) *browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		b.t.Fatalf("open a second browser context: %v", err)
+	}
+	return &browser{t: b.t, ctx: ctx, base: b.base, artifacts: b.artifacts, prefix: prefix}
+}
+
 // do runs steps with a time limit.
 func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
@@ -121,17 +133,28 @@ func (b *browser) text() string {
 }
 
 // shot saves a screenshot of the whole page into PORTICO_TEST_ARTIFACTS.
+// The page is scrolled to its top first: a page scrolled down (to a
+// message's anchor, say) would show its sticky header in the middle.
 func (b *browser) shot(name string) {
 	if b.artifacts == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("scrollTo(0, 0), true")); err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+	}
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\?&=:*"<>|`, r) {
+			return '-'
+		}
+		return r
+	}, name)
 	path := filepath.Join(b.artifacts, b.prefix+"-"+name+".png")
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
 		b.t.Errorf("screenshot %s: %v", name, err)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -165,4 +166,95 @@ func TestLiveUpdates(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestLiveRefreshShowsWhatAReloadShows holds the portal's ticket page to
+// its live script's contract: on a change, the script swaps in the parts
+// the page names in data-live-parts, read again, and leaves the rest
+// alone, so all that a change alters must lie inside those parts.
+func TestLiveRefreshShowsWhatAReloadShows(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *testEnv) {
+		w := newPageWorld(t, e)
+		cust := e.browser()
+		cust.signIn(t, w.ann.login)
+		tk := id(t, e.ticket(t, w.ann.contact, "Waiting in the queue", nil), "id")
+		path := fmt.Sprintf("/support/tickets/%d", tk)
+		stages := e.stages(t)
+		if p := cust.get(path).want(t, http.StatusOK); !strings.Contains(p.Body, `class="notice notice-info queue"`) {
+			t.Fatalf("a new ticket's page shows no queue position:\n%s", excerpt(p.Body))
+		}
+		for _, change := range []struct {
+			name string
+			body map[string]any
+		}{
+			{"an agent's reply", nil},
+			{"the ticket leaves the queue", map[string]any{"stage_id": stages[1]}},
+			{"an owner", map[string]any{"owner_id": e.adminID}},
+		} {
+			t.Run(change.name, func(t *testing.T) {
+				before := cust.get(path).want(t, http.StatusOK).Body
+				if change.body == nil {
+					e.ok(t, "POST", fmt.Sprintf("/api/v1/tickets/%d/messages", tk), map[string]any{"body": "On it."}, http.StatusCreated)
+				} else {
+					e.ok(t, "PATCH", fmt.Sprintf("/api/v1/tickets/%d", tk), change.body, http.StatusOK)
+				}
+				after := cust.get(path).want(t, http.StatusOK).Body
+				if before == after {
+					t.Fatal("the change did not change the page")
+				}
+				if got := liveRefresh(t, before, after); got != after {
+					i := 0
+					for i < len(got) && i < len(after) && got[i] == after[i] {
+						i++
+					}
+					t.Errorf("the page refreshed live differs from the page reloaded:\nlive:   %q\nreload: %q",
+						got[max(0, i-120):min(len(got), i+120)], after[max(0, i-120):min(len(after), i+120)])
+				}
+			})
+		}
+	})
+}
+
+// liveRefresh is what the ticket pages' script makes of the open page when
+// fresh is the same page read again.
+func liveRefresh(t *testing.T, open, fresh string) string {
+	t.Helper()
+	m := regexp.MustCompile(`data-live-parts="([^"]+)"`).FindStringSubmatch(open)
+	if m == nil {
+		t.Fatal("the page names no live parts")
+	}
+	for _, id := range strings.Fields(m[1]) {
+		was, now := element(open, id), element(fresh, id)
+		if was == "" || now == "" {
+			t.Fatalf("the live part #%s is missing before (%t) or after (%t) the change", id, was != "", now != "")
+		}
+		open = strings.Replace(open, was, now, 1)
+	}
+	return open
+}
+
+// element is the markup of the element with the given id, found by
+// counting its kind of tag.
+func element(page, id string) string {
+	at := strings.Index(page, ` id="`+id+`"`)
+	if at < 0 {
+		return ""
+	}
+	start := strings.LastIndex(page[:at], "<")
+	name := page[start+1 : at]
+	if i := strings.IndexAny(name, " \t\n"); i >= 0 {
+		name = name[:i]
+	}
+	depth := 0
+	for _, m := range regexp.MustCompile(`<(/?)`+regexp.QuoteMeta(name)+`[\s>]`).FindAllStringSubmatchIndex(page[start:], -1) {
+		if m[3] > m[2] {
+			depth--
+		} else {
+			depth++
+		}
+		if depth == 0 {
+			return page[start : start+m[1]]
+		}
+	}
+	return ""
 }

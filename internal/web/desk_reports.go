@@ -77,7 +77,7 @@ type chartLabel struct {
 
 const (
 	chartWidth, chartHeight  = 640, 220
-	chartLeft, chartRight    = 36, 12
+	chartLeft, chartRight    = 36, 32 // room for the score labels and for half a date label
 	chartTop, chartBottom    = 12, 28
 	chartMinScore, chartMaxY = 1.0, 5.0
 )
@@ -112,7 +112,8 @@ func (s *Server) deskRatingsReport(w http.ResponseWriter, r *http.Request, _ *ag
 		v.Agents = append(v.Agents, ratingsAgentRow{Name: name, Count: a.Count, Average: loc.Decimal(a.Average, 2), Bar: int(a.Average / 5 * 100)})
 	}
 	if rep.Count > 0 {
-		v.Chart = buildRatingsChart(rep, since, days, func(t time.Time) string { return loc.Date(t, time.UTC) },
+		v.Chart = buildRatingsChart(rep, since, days, func(t time.Time) string { return loc.DayMonth(t, time.UTC) },
+			func(t time.Time) string { return loc.Date(t, time.UTC) },
 			func(x float64) string { return loc.Decimal(x, 2) }, func(n int) string { return loc.N("reports.ratings.count", n) })
 	}
 	s.renderDesk(w, r, http.StatusOK, "desk_reports_ratings", &deskData{Title: loc.T("reports.ratings.title"), Nav: deskNavReports, Page: v})
@@ -142,7 +143,10 @@ func ratingsWeeks(rep *store.RatingsReport, since time.Time, days int) []ratings
 	return weeks
 }
 
-func buildRatingsChart(rep *store.RatingsReport, since time.Time, days int, date func(time.Time) string, dec func(float64) string, count func(int) string) *ratingsChart {
+// buildRatingsChart draws the weeks of rep: the axis names each week by
+// its first day without the year (the period makes it plain, and a full
+// date at the chart's right edge did not fit), a dot's title by its date.
+func buildRatingsChart(rep *store.RatingsReport, since time.Time, days int, day, date func(time.Time) string, dec func(float64) string, count func(int) string) *ratingsChart {
 	weeks := ratingsWeeks(rep, since, days)
 	c := &ratingsChart{Width: chartWidth, Height: chartHeight}
 	plotW := chartWidth - chartLeft - chartRight
@@ -163,7 +167,7 @@ func buildRatingsChart(rep *store.RatingsReport, since time.Time, days int, date
 	step := max(1, len(weeks)/6)
 	for i, wk := range weeks {
 		if i%step == 0 {
-			c.Labels = append(c.Labels, chartLabel{X: x(i), Y: chartHeight - 8, Text: date(wk.Start)})
+			c.Labels = append(c.Labels, chartLabel{X: x(i), Y: chartHeight - 8, Text: day(wk.Start)})
 		}
 		if wk.Count == 0 {
 			continue

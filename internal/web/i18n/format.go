@@ -12,7 +12,10 @@ import (
 // CLDR's medium formats, written out here because they are few and fixed and
 // a table reads more plainly than a formatting library's options.
 type calendar struct {
-	date     func(day int, month time.Month, year int) string
+	date func(day int, month time.Month, year int) string
+	// dayMonth is date without the year, for labels whose year is plain
+	// from what is around them (a chart's axis).
+	dayMonth func(day int, month time.Month) string
 	dateTime string // joins date and time, e.g. ", "
 	group    string // digit group separator
 	decimal  string // decimal separator
@@ -26,7 +29,8 @@ const nbsp = "\u00a0"
 
 var calendars = map[string]calendar{
 	"en": {
-		date:     abbreviated([12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}),
+		date:     abbreviated(enMonths),
+		dayMonth: dayAndMonth(enMonths),
 		dateTime: ", ",
 		group:    ",",
 		decimal:  ".",
@@ -37,6 +41,9 @@ var calendars = map[string]calendar{
 		date: func(day int, month time.Month, year int) string {
 			return fmt.Sprintf("%d年%d月%d日", year, month, day)
 		},
+		dayMonth: func(day int, month time.Month) string {
+			return fmt.Sprintf("%d月%d日", month, day)
+		},
 		dateTime: " ",
 		group:    ",",
 		decimal:  ".",
@@ -44,8 +51,8 @@ var calendars = map[string]calendar{
 		minGroup: 1,
 	},
 	"pl": {
-		// Genitive abbreviations: "21 lis", as in "21 listopada".
-		date:     abbreviated([12]string{"sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"}),
+		date:     abbreviated(plMonths),
+		dayMonth: dayAndMonth(plMonths),
 		dateTime: ", ",
 		group:    nbsp,
 		decimal:  ",",
@@ -53,7 +60,8 @@ var calendars = map[string]calendar{
 		minGroup: 2,
 	},
 	"sv": {
-		date:     abbreviated([12]string{"jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "dec."}),
+		date:     abbreviated(svMonths),
+		dayMonth: dayAndMonth(svMonths),
 		dateTime: " ",
 		group:    nbsp,
 		decimal:  ",",
@@ -62,9 +70,23 @@ var calendars = map[string]calendar{
 	},
 }
 
+// Abbreviated month names.
+var (
+	enMonths = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+	// Genitive abbreviations: "21 lis", as in "21 listopada".
+	plMonths = [12]string{"sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru"}
+	svMonths = [12]string{"jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "dec."}
+)
+
 func abbreviated(months [12]string) func(int, time.Month, int) string {
 	return func(day int, month time.Month, year int) string {
 		return fmt.Sprintf("%d %s %d", day, months[month-1], year)
+	}
+}
+
+func dayAndMonth(months [12]string) func(int, time.Month) string {
+	return func(day int, month time.Month) string {
+		return fmt.Sprintf("%d %s", day, months[month-1])
 	}
 }
 
@@ -81,6 +103,13 @@ func in(t time.Time, loc *time.Location) time.Time {
 func (l *Localizer) Date(t time.Time, loc *time.Location) string {
 	t = in(t, loc)
 	return l.cal.date(t.Day(), t.Month(), t.Year())
+}
+
+// DayMonth returns the day and month of t in loc ("21 Nov"). A nil loc
+// keeps t's own location.
+func (l *Localizer) DayMonth(t time.Time, loc *time.Location) string {
+	t = in(t, loc)
+	return l.cal.dayMonth(t.Day(), t.Month())
 }
 
 // DateTime returns the exact date and time of t in loc ("21 Nov 2026,

@@ -71,17 +71,18 @@ func TestDateTime(t *testing.T) {
 		t         time.Time
 		loc       *time.Location
 		date, exa string
+		dayMonth  string
 	}{
-		{"en", afternoon, cet, "21 Nov 2026", "21 Nov 2026, 14:05"},
-		{"zh-CN", afternoon, cet, "2026年11月21日", "2026年11月21日 14:05"},
-		{"pl", afternoon, cet, "21 lis 2026", "21 lis 2026, 14:05"},
-		{"sv", afternoon, cet, "21 nov. 2026", "21 nov. 2026 14:05"},
-		{"en", morning, nil, "5 Mar 2026", "5 Mar 2026, 09:07"},
-		{"zh-CN", morning, nil, "2026年3月5日", "2026年3月5日 09:07"},
-		{"pl", morning, nil, "5 mar 2026", "5 mar 2026, 09:07"},
-		{"sv", morning, nil, "5 mars 2026", "5 mars 2026 09:07"},
+		{"en", afternoon, cet, "21 Nov 2026", "21 Nov 2026, 14:05", "21 Nov"},
+		{"zh-CN", afternoon, cet, "2026年11月21日", "2026年11月21日 14:05", "11月21日"},
+		{"pl", afternoon, cet, "21 lis 2026", "21 lis 2026, 14:05", "21 lis"},
+		{"sv", afternoon, cet, "21 nov. 2026", "21 nov. 2026 14:05", "21 nov."},
+		{"en", morning, nil, "5 Mar 2026", "5 Mar 2026, 09:07", "5 Mar"},
+		{"zh-CN", morning, nil, "2026年3月5日", "2026年3月5日 09:07", "3月5日"},
+		{"pl", morning, nil, "5 mar 2026", "5 mar 2026, 09:07", "5 mar"},
+		{"sv", morning, nil, "5 mars 2026", "5 mars 2026 09:07", "5 mars"},
 		// Late evening in Shanghai is already the next day.
-		{"en", time.Date(2026, time.December, 31, 20, 30, 0, 0, time.UTC), time.FixedZone("CST", 8*60*60), "1 Jan 2027", "1 Jan 2027, 04:30"},
+		{"en", time.Date(2026, time.December, 31, 20, 30, 0, 0, time.UTC), time.FixedZone("CST", 8*60*60), "1 Jan 2027", "1 Jan 2027, 04:30", "1 Jan"},
 	} {
 		t.Run(tc.lang+" "+tc.exa, func(t *testing.T) {
 			l := c.For(tc.lang)
@@ -90,6 +91,9 @@ func TestDateTime(t *testing.T) {
 			}
 			if got := l.DateTime(tc.t, tc.loc); got != tc.exa {
 				t.Errorf("DateTime = %q, want %q", got, tc.exa)
+			}
+			if got := l.DayMonth(tc.t, tc.loc); got != tc.dayMonth {
+				t.Errorf("DayMonth = %q, want %q", got, tc.dayMonth)
 			}
 		})
 	}
