@@ -211,7 +211,9 @@ func (s *Server) localizer(r *http.Request, p *portal.Settings, a *account.Accou
 		}
 	}
 	lang := i18n.Negotiate(p.Languages, user, r.Header.Get("Accept-Language"), p.DefaultLanguage)
-	return s.catalog.For(lang).WithTicketLabel(portal.Label(p.TicketLabel, lang, ""))
+	// A language the admin left without a label keeps its own word: an
+	// English label would not fit another language's sentences.
+	return s.catalog.For(lang).WithTicketLabel(p.TicketLabel[lang])
 }
 
 // secureCookies reports whether cookies must be Secure: the public URL is

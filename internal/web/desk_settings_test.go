@@ -153,6 +153,12 @@ func TestSettingsPortalChangesShowAtOnce(t *testing.T) {
 			admin.saved(t, "/desk/settings/portals/support/tickets", url.Values{"ticket_label.en": {"Cases"}, "owner_display": {"full_name"},
 				"allow_customer_close": {"on"}, "filter.0.property": {""}})
 			cust.get("/support/").want(t, http.StatusOK).has(t, "Cases")
+			// A language left without a label keeps its own word.
+			cust.header.Set("Accept-Language", "pl")
+			pl := cust.get("/support/").want(t, http.StatusOK)
+			pl.has(t, "Zgłoszenia")
+			pl.lacks(t, "Cases")
+			cust.header.Del("Accept-Language")
 			if got := e.portalSettings(t)["allow_customer_close"]; got != true {
 				t.Errorf("allow_customer_close = %v", got)
 			}

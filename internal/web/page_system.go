@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"html/template"
 	"regexp"
 	"strings"
@@ -31,7 +32,7 @@ func pageSystemText(v *visitor, loc *i18n.Localizer, name string) template.HTML 
 	}
 	text = strings.NewReplacer(
 		"{{portal}}", v.portal.Name,
-		"{{tickets}}", portal.Label(v.portal.TicketLabel, loc.Lang(), loc.T("label.tickets")),
+		"{{tickets}}", cmp.Or(v.portal.TicketLabel[loc.Lang()], loc.T("label.tickets")),
 	).Replace(text)
 	return pageTextHTML(text)
 }
