@@ -25,6 +25,7 @@ const (
 	Sent    = "sent"
 	Failed  = "failed" // gave up after the last attempt
 	Held    = "held"   // no transport configured: kept in the log only
+	Read    = "read"   // a notification its agent has read; unread ones stay pending
 )
 
 // Delivery is one outgoing message.

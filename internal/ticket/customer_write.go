@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"portico/internal/apperr"
-	"portico/internal/delivery"
 	"portico/internal/event"
 	"portico/internal/pipeline"
 	"portico/internal/portal"
@@ -72,8 +71,16 @@ func (s *Service) SubmitDraft(ctx context.Context, sc Scope, id int64) (*Ticket,
 			return err
 		}
 		out = t
-		return s.store.CreateEvent(ctx, &event.Event{Kind: event.TicketSubmitted, TicketID: &t.ID, ContactID: &t.RequesterID,
-			ActorType: event.ActorContact, ActorID: contactActor(sc).IDPtr(), Data: map[string]any{"subject": t.Subject}})
+		e := &event.Event{Kind: event.TicketSubmitted, TicketID: &t.ID, ContactID: &t.RequesterID,
+			ActorType: event.ActorContact, ActorID: contactActor(sc).IDPtr(), Data: map[string]any{"subject": t.Subject}}
+		if err := s.store.CreateEvent(ctx, e); err != nil {
+			return err
+		}
+		body, err := s.firstMessage(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		return s.notifyNewTicket(ctx, contactActor(sc), t, e, body)
 	})
 	return out, err
 }
@@ -218,7 +225,8 @@ const (
 // Rate records the customer's rating of a closed ticket in the scope, or
 // changes it within RatingEditWindow of the first rating. A ticket has one
 // rating: whoever in the scope rates first owns it, and only they may
-// change it. The ticket's owner is notified in the same transaction.
+// change it. The agents who follow the ticket are notified in the same
+// transaction.
 func (s *Service) Rate(ctx context.Context, sc Scope, id int64, score int, comment string) (*Rating, error) {
 	comment = strings.TrimSpace(comment)
 	v := apperr.Validation{}
@@ -267,28 +275,6 @@ func (s *Service) Rate(ctx context.Context, sc Scope, id int64, score int, comme
 		return s.notifyRating(ctx, t, r, e)
 	})
 	return out, err
-}
-
-// notifyRating tells the ticket's owner about a rating, if it has one.
-func (s *Service) notifyRating(ctx context.Context, t *Ticket, r *Rating, e *event.Event) error {
-	if t.OwnerID == nil {
-		return nil
-	}
-	a, err := s.store.Agent(ctx, *t.OwnerID)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	body := fmt.Sprintf("%q was rated %d of 5.", t.Subject, r.Score)
-	if r.Comment != "" {
-		body += "\n\n" + r.Comment
-	}
-	return s.store.CreateDelivery(ctx, &delivery.Delivery{Kind: delivery.Notification, To: a.Email,
-		Subject: fmt.Sprintf("Ticket #%d rated %d/5", t.ID, r.Score), Body: body, TicketID: &t.ID, AgentID: &a.ID,
-		Payload:        map[string]any{"event": e.Kind, "ticket_id": t.ID, "rating_id": r.ID, "score": r.Score, "comment": r.Comment},
-		IdempotencyKey: fmt.Sprintf("%s-%d", e.Kind, e.ID)})
 }
 
 // MaxShare is how many contacts one share may name.

@@ -19,7 +19,9 @@ import (
 
 // Service holds the rules for tickets and their conversation.
 type Service struct {
-	store Store
+	store   Store
+	notices NoticeWriter
+	baseURL func() string
 }
 
 // NewService returns a Service over store.
@@ -175,17 +177,20 @@ func (s *Service) Create(ctx context.Context, by event.Actor, in NewTicket) (*Ti
 		if err := s.store.CreateTicket(ctx, t); err != nil {
 			return err
 		}
-		if err := s.store.CreateEvent(ctx, &event.Event{Kind: event.TicketCreated, TicketID: &t.ID, ContactID: &t.RequesterID,
-			ActorType: by.Type, ActorID: by.IDPtr(), Data: map[string]any{"subject": t.Subject, "source": t.Source, "draft": t.Draft}}); err != nil {
+		created := &event.Event{Kind: event.TicketCreated, TicketID: &t.ID, ContactID: &t.RequesterID,
+			ActorType: by.Type, ActorID: by.IDPtr(), Data: map[string]any{"subject": t.Subject, "source": t.Source, "draft": t.Draft}}
+		if err := s.store.CreateEvent(ctx, created); err != nil {
 			return err
 		}
-		if body == "" && len(in.Attachments) == 0 {
-			return nil
+		if body != "" || len(in.Attachments) > 0 {
+			rid := t.RequesterID
+			m := &Message{TicketID: t.ID, Author: Author{Type: AuthorContact, ID: &rid}, Body: body,
+				Channel: channelOf(t.Source), Attachments: in.Attachments}
+			if err := s.addMessage(ctx, by, t, m, false); err != nil {
+				return err
+			}
 		}
-		rid := t.RequesterID
-		m := &Message{TicketID: t.ID, Author: Author{Type: AuthorContact, ID: &rid}, Body: body,
-			Channel: channelOf(t.Source), Attachments: in.Attachments}
-		return s.addMessage(ctx, by, t, m, false)
+		return s.notifyNewTicket(ctx, by, t, created, body)
 	})
 	if err != nil {
 		return nil, err
@@ -488,7 +493,7 @@ func (s *Service) Update(ctx context.Context, by event.Actor, id int64, in Updat
 			}
 		}
 		out = t
-		return nil
+		return s.notifyStage(ctx, by, &before, t, events)
 	})
 	return out, err
 }
@@ -620,7 +625,8 @@ func (s *Service) post(ctx context.Context, by event.Actor, m *Message, in NewMe
 
 // addMessage stores m on t inside a transaction and records it. Public
 // messages count as activity; internal notes do not, so that customers
-// cannot tell one was written.
+// cannot tell one was written. A message that touches the ticket is news
+// to tell of; the first message of a new ticket is told of with it.
 func (s *Service) addMessage(ctx context.Context, by event.Actor, t *Ticket, m *Message, touch bool) error {
 	now := s.store.Now()
 	m.CreatedAt = now
@@ -640,9 +646,13 @@ func (s *Service) addMessage(ctx context.Context, by event.Actor, t *Ticket, m *
 			return err
 		}
 	}
-	return s.store.CreateEvent(ctx, &event.Event{Kind: event.MessageCreated, TicketID: &t.ID, ContactID: &t.RequesterID,
+	e := &event.Event{Kind: event.MessageCreated, TicketID: &t.ID, ContactID: &t.RequesterID,
 		ActorType: by.Type, ActorID: by.IDPtr(),
-		Data: map[string]any{"message_id": m.ID, "internal": m.Internal, "attachments": len(m.Attachments)}})
+		Data: map[string]any{"message_id": m.ID, "internal": m.Internal, "attachments": len(m.Attachments)}}
+	if err := s.store.CreateEvent(ctx, e); err != nil || !touch {
+		return err
+	}
+	return s.notifyMessage(ctx, by, t, m, e)
 }
 
 // Messages returns a ticket's whole conversation, internal notes included,

@@ -212,4 +212,5 @@ type Store interface {
 	CreateEvent(ctx context.Context, e *event.Event) error
 	Events(ctx context.Context, f EventFilter) (EventPage, error)
 	CustomerStore
+	NotifyStore
 }

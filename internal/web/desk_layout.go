@@ -108,6 +108,9 @@ type deskHeader struct {
 	Role      string
 	Admin     bool
 	Favicon   string
+	// Unread is the bell's count of unread notifications ("" for none),
+	// Bell its label.
+	Unread, Bell string
 }
 
 // T translates id; kv are the message's values as name, value pairs.
@@ -284,6 +287,7 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d.now = s.now()
 	d.Header = deskBuildHeader(r, d.agent, d.loc, d.Nav)
+	d.Header.Unread, d.Header.Bell = s.deskUnread(r, d.agent, d.loc)
 	pages, err := loadDeskPages()
 	if err != nil {
 		http.Error(w, "templates are broken", http.StatusInternalServerError)

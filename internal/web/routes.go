@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	s.settingsRoutes()
 	s.handle("GET /desk/reports/ratings", s.desk(s.deskRatingsReport))
 	s.handle("GET /desk/settings/audit", s.deskAdmin(s.deskAudit))
+	s.deskNotifyRoutes()
 
 	s.api(op{method: "GET", path: "/deliveries", tag: "deliveries", summary: "The delivery log of emails, SMS, webhooks and notifications", admin: true, query: []string{"to", "kind", "limit", "cursor"}, resp: delivery.Delivery{}, list: true}, s.listDeliveries)
 }

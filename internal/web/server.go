@@ -29,6 +29,7 @@ import (
 	"portico/internal/filestore"
 	supportform "portico/internal/form"
 	"portico/internal/live"
+	"portico/internal/notify"
 	"portico/internal/pipeline"
 	"portico/internal/portal"
 	"portico/internal/property"
@@ -50,6 +51,7 @@ type Services struct {
 	Deliveries *delivery.Service
 	Auth       *auth.Service
 	SSO        *sso.Service
+	Notify     *notify.Service
 	// Reports reads the ratings report and the audit log.
 	Reports ReportStore
 }
