@@ -22,6 +22,7 @@ import (
 	"portico/internal/agent"
 	"portico/internal/config"
 	"portico/internal/delivery"
+	"portico/internal/event"
 	"portico/internal/filestore"
 	"portico/internal/live"
 	"portico/internal/mail"
@@ -145,14 +146,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
 	case "admin create":
-		a, err := app.services.Agents.CreateAgent(ctx, agent.NewAgent{Email: email, Password: pass, Name: name, Role: agent.RoleAdmin})
+		a, err := app.services.Agents.CreateAgent(ctx, event.System, agent.NewAgent{Email: email, Password: pass, Name: name, Role: agent.RoleAdmin})
 		if err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(stdout, "admin %s created (id %d)\n", a.Email, a.ID)
 		return nil
 	case "apikey create":
-		key, _, err := app.services.Agents.CreateAPIKey(ctx, email, name)
+		key, _, err := app.services.Agents.CreateAPIKey(ctx, event.System, email, name)
 		if err != nil {
 			return describe(err)
 		}

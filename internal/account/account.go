@@ -268,6 +268,10 @@ func (s *Service) OpenAccount(ctx context.Context, by event.Actor, contactID int
 			if err := s.store.LinkIdentity(ctx, existing.ID, contactID); err != nil {
 				return err
 			}
+			if err := s.audit(ctx, by, "account.identity_linked", "account", existing.ID,
+				map[string]any{"contact_id": nil}, map[string]any{"contact_id": contactID}); err != nil {
+				return err
+			}
 			return s.store.CreateEvent(ctx, &event.Event{Kind: event.IdentityLinked, ContactID: &contactID,
 				ActorType: by.Type, ActorID: by.IDPtr(), Data: map[string]any{"account_id": existing.ID}})
 		})

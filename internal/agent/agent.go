@@ -8,11 +8,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"portico/internal/apperr"
+	"portico/internal/event"
 	"portico/internal/password"
 )
 
@@ -59,6 +61,7 @@ type APIKey struct {
 
 // Store is what the service needs from storage.
 type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	CreateAgent(ctx context.Context, a *Agent) error
 	Agent(ctx context.Context, id int64) (*Agent, error)
 	AgentByEmail(ctx context.Context, email string) (*Agent, error)
@@ -67,6 +70,8 @@ type Store interface {
 	// AgentByAPIKey finds the unlocked agent owning the unrevoked key with
 	// this hash and records its use.
 	AgentByAPIKey(ctx context.Context, hash []byte) (*Agent, error)
+	// CreateAudit adds an entry to the audit log (SPEC A11).
+	CreateAudit(ctx context.Context, a *event.Audit) error
 }
 
 // Service holds the rules for agents and keys.
@@ -90,8 +95,9 @@ func NormalizeEmail(s string) (string, bool) {
 	return s, true
 }
 
-// CreateAgent adds an agent or admin.
-func (s *Service) CreateAgent(ctx context.Context, in NewAgent) (*Agent, error) {
+// CreateAgent adds an agent or admin; by is written to the audit log
+// with them.
+func (s *Service) CreateAgent(ctx context.Context, by event.Actor, in NewAgent) (*Agent, error) {
 	v := apperr.Validation{}
 	email, ok := NormalizeEmail(in.Email)
 	if !ok {
@@ -122,7 +128,14 @@ func (s *Service) CreateAgent(ctx context.Context, in NewAgent) (*Agent, error) 
 		return nil, err
 	}
 	a := &Agent{Email: email, Name: name, Alias: strings.TrimSpace(in.Alias), Role: role, PasswordHash: hash}
-	if err := s.store.CreateAgent(ctx, a); err != nil {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateAgent(ctx, a); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "agent.created", "agent", a.ID,
+			map[string]any{"email": a.Email, "name": a.Name, "alias": a.Alias, "role": a.Role})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -138,8 +151,9 @@ func (s *Service) Agents(ctx context.Context) ([]Agent, error) { return s.store.
 const keyPrefix = "pk_"
 
 // CreateAPIKey makes a new key for the agent with this email and returns
-// the key itself, which is not stored and cannot be shown again.
-func (s *Service) CreateAPIKey(ctx context.Context, email, name string) (string, *APIKey, error) {
+// the key itself, which is not stored and cannot be shown again. The audit
+// log keeps who made it, for whom, and its prefix.
+func (s *Service) CreateAPIKey(ctx context.Context, by event.Actor, email, name string) (string, *APIKey, error) {
 	norm, ok := NormalizeEmail(email)
 	if !ok {
 		return "", nil, apperr.InvalidField("email", "must be an email address")
@@ -155,7 +169,14 @@ func (s *Service) CreateAPIKey(ctx context.Context, email, name string) (string,
 	secret := keyPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	sum := sha256.Sum256([]byte(secret))
 	k := &APIKey{AgentID: a.ID, Name: strings.TrimSpace(name), Prefix: secret[:len(keyPrefix)+6]}
-	if err := s.store.CreateAPIKey(ctx, k, sum[:]); err != nil {
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateAPIKey(ctx, k, sum[:]); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "api_key.created", "api_key", k.ID,
+			map[string]any{"agent": a.Email, "name": k.Name, "prefix": k.Prefix})
+	})
+	if err != nil {
 		return "", nil, err
 	}
 	return secret, k, nil
@@ -174,4 +195,14 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Agent, error) 
 		return nil, unauthorized
 	}
 	return a, err
+}
+
+// audit records the creation of something by by in the audit log (SPEC
+// A11), in the caller's transaction.
+func (s *Service) audit(ctx context.Context, by event.Actor, action, target string, id int64, after map[string]any) error {
+	a, err := event.NewAudit(by, action, target, strconv.FormatInt(id, 10), nil, after)
+	if err != nil {
+		return err
+	}
+	return s.store.CreateAudit(ctx, a)
 }

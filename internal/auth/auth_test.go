@@ -61,7 +61,7 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	if _, err := accounts.OpenAccount(ctx, event.System, other.ID, account.OpenInput{Password: &pw, SendVia: "none", MustChangePassword: &no}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := agent.NewService(db).CreateAgent(ctx, agent.NewAgent{Email: "desk@example.com", Password: "desk-password", Role: "agent"}); err != nil {
+	if _, err := agent.NewService(db).CreateAgent(ctx, event.System, agent.NewAgent{Email: "desk@example.com", Password: "desk-password", Role: "agent"}); err != nil {
 		t.Fatal(err)
 	}
 	return f

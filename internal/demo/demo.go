@@ -187,7 +187,7 @@ func (s *seeder) createAgents(ctx context.Context) error {
 	s.at(120 * day)
 	for i, a := range agentSeeds {
 		s.at(120*day - time.Duration(i)*47*time.Minute)
-		created, err := s.agents.CreateAgent(ctx, agent.NewAgent{Email: a.email, Name: a.name, Alias: a.alias, Role: a.role, Password: Password})
+		created, err := s.agents.CreateAgent(ctx, event.System, agent.NewAgent{Email: a.email, Name: a.name, Alias: a.alias, Role: a.role, Password: Password})
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (s *seeder) createAgents(ctx context.Context) error {
 		}
 	}
 	s.at(119 * day)
-	key, _, err := s.agents.CreateAPIKey(ctx, s.res.AdminEmail, "Demo scripts")
+	key, _, err := s.agents.CreateAPIKey(ctx, event.System, s.res.AdminEmail, "Demo scripts")
 	if err != nil {
 		return err
 	}
@@ -210,13 +210,13 @@ func (s *seeder) createAgents(ctx context.Context) error {
 // admin would on the first day.
 func (s *seeder) setUpPortal(ctx context.Context) error {
 	s.at(119*day - 2*time.Hour)
-	if _, err := s.properties.Create(ctx, property.Input{
+	if _, err := s.properties.Create(ctx, event.System, property.Input{
 		Name: "product", Type: property.SingleSelect, Options: products,
 		Label: map[string]string{"en": "Product", "zh-CN": "产品", "pl": "Produkt", "sv": "Produkt"},
 	}); err != nil {
 		return err
 	}
-	if _, err := s.properties.Create(ctx, property.Input{
+	if _, err := s.properties.Create(ctx, event.System, property.Input{
 		Name: "order_reference", Type: property.Text,
 		Label: map[string]string{"en": "Order or invoice number", "zh-CN": "订单号或发票号", "pl": "Numer zamówienia lub faktury", "sv": "Order- eller fakturanummer"},
 	}); err != nil {

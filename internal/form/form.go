@@ -82,6 +82,9 @@ type Store interface {
 	PropertyDefinitions(ctx context.Context) ([]property.Definition, error)
 	Inbox(ctx context.Context, id int64) (*pipeline.Inbox, error)
 	Pipeline(ctx context.Context, id int64) (*pipeline.Pipeline, error)
+	Portals(ctx context.Context) ([]portal.Settings, error)
+	// CreateAudit adds an entry to the audit log (SPEC A11).
+	CreateAudit(ctx context.Context, a *event.Audit) error
 }
 
 // Tickets opens tickets: the ticket service.
@@ -105,8 +108,9 @@ func (s *Service) Forms(ctx context.Context) ([]Form, error) { return s.store.Fo
 // Form returns one form.
 func (s *Service) Form(ctx context.Context, id int64) (*Form, error) { return s.store.Form(ctx, id) }
 
-// Create adds a form; it needs a name, an inbox and a pipeline.
-func (s *Service) Create(ctx context.Context, in Input) (*Form, error) {
+// Create adds a form; it needs a name, an inbox and a pipeline. by is
+// written to the audit log with it.
+func (s *Service) Create(ctx context.Context, by event.Actor, in Input) (*Form, error) {
 	v := apperr.Validation{}
 	if in.Name == nil {
 		v.Add("name", "is required")
@@ -121,20 +125,35 @@ func (s *Service) Create(ctx context.Context, in Input) (*Form, error) {
 		return nil, err
 	}
 	f := &Form{Fields: []Field{}}
-	if err := s.apply(ctx, f, in); err != nil {
-		return nil, err
-	}
-	if err := s.store.CreateForm(ctx, f); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.apply(ctx, f, in); err != nil {
+			return err
+		}
+		if err := s.store.CreateForm(ctx, f); err != nil {
+			return err
+		}
+		after, err := s.auditDoc(ctx, f)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "form.created", f.ID, nil, after)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// Update changes the parts of a form that in names.
-func (s *Service) Update(ctx context.Context, id int64, in Input) (*Form, error) {
+// Update changes the parts of a form that in names; by is written to the
+// audit log with the change.
+func (s *Service) Update(ctx context.Context, by event.Actor, id int64, in Input) (*Form, error) {
 	var out *Form
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		f, err := s.store.Form(ctx, id)
+		if err != nil {
+			return err
+		}
+		before, err := s.auditDoc(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -144,14 +163,47 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (*Form, error)
 		if err := s.store.UpdateForm(ctx, f); err != nil {
 			return err
 		}
+		after, err := s.auditDoc(ctx, f)
+		if err != nil {
+			return err
+		}
 		out = f
-		return nil
+		return s.audit(ctx, by, "form.updated", id, before, after)
 	})
 	return out, err
 }
 
-// Delete removes a form.
-func (s *Service) Delete(ctx context.Context, id int64) error { return s.store.DeleteForm(ctx, id) }
+// Delete removes a form; the portals that showed it show their built-in
+// form again, which the audit log keeps with the form.
+func (s *Service) Delete(ctx context.Context, by event.Actor, id int64) error {
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		f, err := s.store.Form(ctx, id)
+		if err != nil {
+			return err
+		}
+		before, err := s.auditDoc(ctx, f)
+		if err != nil {
+			return err
+		}
+		ps, err := s.store.Portals(ctx)
+		if err != nil {
+			return err
+		}
+		var shownBy []string
+		for _, p := range ps {
+			if p.SupportFormID != nil && *p.SupportFormID == id {
+				shownBy = append(shownBy, p.Slug)
+			}
+		}
+		if len(shownBy) > 0 {
+			before["portals"] = shownBy
+		}
+		if err := s.store.DeleteForm(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "form.deleted", id, before, nil)
+	})
+}
 
 // apply checks in and copies it into f.
 func (s *Service) apply(ctx context.Context, f *Form, in Input) error {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"portico/internal/apperr"
+	"portico/internal/event"
 )
 
 // Stage states.
@@ -108,6 +109,11 @@ type Store interface {
 	DeleteStage(ctx context.Context, pipelineID, stageID int64) error
 	// StageHasTickets reports whether any ticket is in the stage.
 	StageHasTickets(ctx context.Context, stageID int64) (bool, error)
+	// ClosingStages names, for each stage of the pipeline that a portal
+	// closes its tickets into, the slugs of those portals.
+	ClosingStages(ctx context.Context, pipelineID int64) (map[int64][]string, error)
+	// CreateAudit adds an entry to the audit log (SPEC A11).
+	CreateAudit(ctx context.Context, a *event.Audit) error
 }
 
 // Service holds the rules for pipelines, stages and inboxes.
@@ -146,8 +152,9 @@ func checkStage(v apperr.Validation, prefix string, in *StageInput) {
 	}
 }
 
-// CreatePipeline adds a pipeline and its stages.
-func (s *Service) CreatePipeline(ctx context.Context, in PipelineInput) (*Pipeline, error) {
+// CreatePipeline adds a pipeline and its stages; by is written to the
+// audit log with it.
+func (s *Service) CreatePipeline(ctx context.Context, by event.Actor, in PipelineInput) (*Pipeline, error) {
 	v := apperr.Validation{}
 	name := strings.TrimSpace(in.Name)
 	checkName(v, "name", name)
@@ -184,50 +191,65 @@ func (s *Service) CreatePipeline(ctx context.Context, in PipelineInput) (*Pipeli
 	for i, st := range in.Stages {
 		p.Stages = append(p.Stages, Stage{Name: st.Name, State: st.State, WaitingForAcceptance: st.WaitingForAcceptance, Position: i})
 	}
-	if err := s.store.CreatePipeline(ctx, p); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreatePipeline(ctx, p); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "pipeline.created", targetPipeline, p.ID, nil, pipelineDoc(p, nil))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
 // AddStage adds a stage to a pipeline.
-func (s *Service) AddStage(ctx context.Context, pipelineID int64, in StageInput) (*Pipeline, error) {
-	p, err := s.store.Pipeline(ctx, pipelineID)
-	if err != nil {
-		return nil, err
-	}
-	v := apperr.Validation{}
-	checkStage(v, "", &in)
-	pos := len(p.Stages)
-	if in.Position != nil {
-		if *in.Position < 0 || *in.Position > len(p.Stages) {
-			v.Add("position", "must be between 0 and "+strconv.Itoa(len(p.Stages)))
-		} else {
-			pos = *in.Position
+func (s *Service) AddStage(ctx context.Context, by event.Actor, pipelineID int64, in StageInput) (*Pipeline, error) {
+	var out *Pipeline
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		p, err := s.store.Pipeline(ctx, pipelineID)
+		if err != nil {
+			return err
 		}
-	}
-	if in.WaitingForAcceptance {
-		for _, st := range p.Stages {
-			if st.WaitingForAcceptance {
-				v.Add("waiting_for_acceptance", "the pipeline already has a stage waiting for acceptance: "+st.Name)
+		v := apperr.Validation{}
+		checkStage(v, "", &in)
+		pos := len(p.Stages)
+		if in.Position != nil {
+			if *in.Position < 0 || *in.Position > len(p.Stages) {
+				v.Add("position", "must be between 0 and "+strconv.Itoa(len(p.Stages)))
+			} else {
+				pos = *in.Position
 			}
 		}
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	st := &Stage{PipelineID: p.ID, Name: in.Name, State: in.State, WaitingForAcceptance: in.WaitingForAcceptance, Position: pos}
-	if err := s.store.InsertStage(ctx, st); err != nil {
-		return nil, err
-	}
-	return s.store.Pipeline(ctx, pipelineID)
+		if in.WaitingForAcceptance {
+			for _, st := range p.Stages {
+				if st.WaitingForAcceptance {
+					v.Add("waiting_for_acceptance", "the pipeline already has a stage waiting for acceptance: "+st.Name)
+				}
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		st := &Stage{PipelineID: p.ID, Name: in.Name, State: in.State, WaitingForAcceptance: in.WaitingForAcceptance, Position: pos}
+		if err := s.store.InsertStage(ctx, st); err != nil {
+			return err
+		}
+		if out, err = s.store.Pipeline(ctx, pipelineID); err != nil {
+			return err
+		}
+		after := stageDoc(out, *st, nil)
+		after["order"] = stageNames(out.Stages)
+		return s.audit(ctx, by, "stage.created", targetStage, st.ID, nil, after)
+	})
+	return out, err
 }
 
 // Inboxes lists inboxes.
 func (s *Service) Inboxes(ctx context.Context) ([]Inbox, error) { return s.store.Inboxes(ctx) }
 
 // CreateInbox adds an inbox.
-func (s *Service) CreateInbox(ctx context.Context, in InboxInput) (*Inbox, error) {
+func (s *Service) CreateInbox(ctx context.Context, by event.Actor, in InboxInput) (*Inbox, error) {
 	v := apperr.Validation{}
 	name := strings.TrimSpace(in.Name)
 	checkName(v, "name", name)
@@ -235,7 +257,13 @@ func (s *Service) CreateInbox(ctx context.Context, in InboxInput) (*Inbox, error
 		return nil, err
 	}
 	ib := &Inbox{Name: name, Email: in.Email}
-	if err := s.store.CreateInbox(ctx, ib); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateInbox(ctx, ib); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "inbox.created", targetInbox, ib.ID, nil, map[string]any{"name": ib.Name, "email": ib.Email})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return ib, nil
@@ -247,7 +275,7 @@ type PipelineUpdate struct {
 }
 
 // UpdatePipeline changes a pipeline's name.
-func (s *Service) UpdatePipeline(ctx context.Context, id int64, in PipelineUpdate) (*Pipeline, error) {
+func (s *Service) UpdatePipeline(ctx context.Context, by event.Actor, id int64, in PipelineUpdate) (*Pipeline, error) {
 	if in.Name == nil {
 		return s.store.Pipeline(ctx, id)
 	}
@@ -257,17 +285,31 @@ func (s *Service) UpdatePipeline(ctx context.Context, id int64, in PipelineUpdat
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.store.RenamePipeline(ctx, id, name); err != nil {
-		return nil, err
-	}
-	return s.store.Pipeline(ctx, id)
+	var out *Pipeline
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		before, err := s.store.Pipeline(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.store.RenamePipeline(ctx, id, name); err != nil {
+			return err
+		}
+		if out, err = s.store.Pipeline(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "pipeline.renamed", targetPipeline, id, pipelineDoc(before, nil), pipelineDoc(out, nil))
+	})
+	return out, err
 }
 
 // DeletePipeline removes a pipeline that no ticket or form uses; the last
-// pipeline stays, since every ticket needs one.
-func (s *Service) DeletePipeline(ctx context.Context, id int64) error {
+// pipeline stays, since every ticket needs one. The portals that closed
+// tickets into one of its stages lose that choice, which the audit log
+// keeps.
+func (s *Service) DeletePipeline(ctx context.Context, by event.Actor, id int64) error {
 	return s.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.store.Pipeline(ctx, id); err != nil {
+		p, err := s.store.Pipeline(ctx, id)
+		if err != nil {
 			return err
 		}
 		all, err := s.store.Pipelines(ctx)
@@ -277,7 +319,14 @@ func (s *Service) DeletePipeline(ctx context.Context, id int64) error {
 		if len(all) <= 1 {
 			return apperr.E(apperr.Conflict, "last_pipeline", "the last pipeline cannot be deleted")
 		}
-		return s.store.DeletePipeline(ctx, id)
+		closing, err := s.store.ClosingStages(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.store.DeletePipeline(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "pipeline.deleted", targetPipeline, id, pipelineDoc(p, closing), nil)
 	})
 }
 
@@ -295,13 +344,15 @@ type StageUpdate struct {
 // as waiting takes the mark from the stage that had it. The state of a
 // stage with tickets in it stays, since their status and closing time
 // follow it.
-func (s *Service) UpdateStage(ctx context.Context, pipelineID, stageID int64, in StageUpdate) (*Pipeline, error) {
+func (s *Service) UpdateStage(ctx context.Context, by event.Actor, pipelineID, stageID int64, in StageUpdate) (*Pipeline, error) {
 	var out *Pipeline
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		p, err := s.store.Pipeline(ctx, pipelineID)
 		if err != nil {
 			return err
 		}
+		before := *p
+		before.Stages = slices.Clone(p.Stages)
 		i := slices.IndexFunc(p.Stages, func(st Stage) bool { return st.ID == stageID })
 		if i < 0 {
 			return apperr.NotFoundf("stage")
@@ -357,17 +408,26 @@ func (s *Service) UpdateStage(ctx context.Context, pipelineID, stageID int64, in
 		for j := range p.Stages {
 			p.Stages[j].Position = j
 		}
+		closingBefore, err := s.store.ClosingStages(ctx, pipelineID)
+		if err != nil {
+			return err
+		}
 		if err := s.store.UpdateStages(ctx, p); err != nil {
 			return err
 		}
+		closingAfter, err := s.store.ClosingStages(ctx, pipelineID)
+		if err != nil {
+			return err
+		}
 		out = p
-		return nil
+		b, a := stageChange(&before, p, stageID, closingBefore, closingAfter)
+		return s.audit(ctx, by, "stage.updated", targetStage, stageID, b, a)
 	})
 	return out, err
 }
 
 // MoveStage moves a stage by delta places (-1 is up, towards the first).
-func (s *Service) MoveStage(ctx context.Context, pipelineID, stageID int64, delta int) (*Pipeline, error) {
+func (s *Service) MoveStage(ctx context.Context, by event.Actor, pipelineID, stageID int64, delta int) (*Pipeline, error) {
 	p, err := s.store.Pipeline(ctx, pipelineID)
 	if err != nil {
 		return nil, err
@@ -377,12 +437,12 @@ func (s *Service) MoveStage(ctx context.Context, pipelineID, stageID int64, delt
 		return nil, apperr.NotFoundf("stage")
 	}
 	pos := min(max(i+delta, 0), len(p.Stages)-1)
-	return s.UpdateStage(ctx, pipelineID, stageID, StageUpdate{Position: &pos})
+	return s.UpdateStage(ctx, by, pipelineID, stageID, StageUpdate{Position: &pos})
 }
 
 // DeleteStage removes a stage that no ticket is in, keeping an open and a
 // closed stage in the pipeline.
-func (s *Service) DeleteStage(ctx context.Context, pipelineID, stageID int64) (*Pipeline, error) {
+func (s *Service) DeleteStage(ctx context.Context, by event.Actor, pipelineID, stageID int64) (*Pipeline, error) {
 	var out *Pipeline
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		p, err := s.store.Pipeline(ctx, pipelineID)
@@ -397,6 +457,12 @@ func (s *Service) DeleteStage(ctx context.Context, pipelineID, stageID int64) (*
 		if err := checkStates(rest); err != nil {
 			return err
 		}
+		closing, err := s.store.ClosingStages(ctx, pipelineID)
+		if err != nil {
+			return err
+		}
+		gone := stageDoc(p, p.Stages[i], closing[stageID])
+		gone["order"] = stageNames(p.Stages)
 		if err := s.store.DeleteStage(ctx, pipelineID, stageID); err != nil {
 			return err
 		}
@@ -408,7 +474,7 @@ func (s *Service) DeleteStage(ctx context.Context, pipelineID, stageID int64) (*
 			return err
 		}
 		out = p
-		return nil
+		return s.audit(ctx, by, "stage.deleted", targetStage, stageID, gone, map[string]any{"order": stageNames(rest)})
 	})
 	return out, err
 }

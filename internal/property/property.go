@@ -10,12 +10,14 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"portico/internal/apperr"
 	"portico/internal/contact"
+	"portico/internal/event"
 )
 
 // Types of property.
@@ -57,6 +59,7 @@ type Input struct {
 
 // Store is what the service needs from storage.
 type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	PropertyDefinitions(ctx context.Context) ([]Definition, error)
 	CreatePropertyDefinition(ctx context.Context, d *Definition) error
 	// UpdatePropertyDefinition writes a property's label, options and
@@ -65,6 +68,8 @@ type Store interface {
 	// PropertyUses names what shows the property to customers: the
 	// portals that list it as a column and the forms that ask for it.
 	PropertyUses(ctx context.Context, name string) ([]string, error)
+	// CreateAudit adds an entry to the audit log (SPEC A11).
+	CreateAudit(ctx context.Context, a *event.Audit) error
 }
 
 // Service holds the rules for property definitions.
@@ -80,8 +85,8 @@ func (s *Service) Definitions(ctx context.Context) ([]Definition, error) {
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
-// Create adds a custom property.
-func (s *Service) Create(ctx context.Context, in Input) (*Definition, error) {
+// Create adds a custom property; by is written to the audit log with it.
+func (s *Service) Create(ctx context.Context, by event.Actor, in Input) (*Definition, error) {
 	v := apperr.Validation{}
 	if !namePattern.MatchString(in.Name) {
 		v.Add("name", "must be lower-case letters, digits and _, starting with a letter")
@@ -104,7 +109,13 @@ func (s *Service) Create(ctx context.Context, in Input) (*Definition, error) {
 	if in.PortalVisible != nil {
 		d.PortalVisible = *in.PortalVisible
 	}
-	if err := s.store.CreatePropertyDefinition(ctx, d); err != nil {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreatePropertyDefinition(ctx, d); err != nil {
+			return err
+		}
+		return s.audit(ctx, by, "property.created", d.ID, nil, d)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -229,10 +240,21 @@ type Update struct {
 // alwaysVisible are built-in properties every portal list needs.
 var alwaysVisible = []string{"id", "subject", "status"}
 
-// Update applies in to the property with this id. Hiding a property that
-// a portal lists as a column or a form asks for is a conflict: the portal
-// would show what it may not.
-func (s *Service) Update(ctx context.Context, id int64, in Update) (*Definition, error) {
+// Update applies in to the property with this id and writes the change,
+// made by by, to the audit log. Hiding a property that a portal lists as a
+// column or a form asks for is a conflict: the portal would show what it
+// may not.
+func (s *Service) Update(ctx context.Context, by event.Actor, id int64, in Update) (*Definition, error) {
+	var out *Definition
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = s.update(ctx, by, id, in)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) update(ctx context.Context, by event.Actor, id int64, in Update) (*Definition, error) {
 	defs, err := s.store.PropertyDefinitions(ctx)
 	if err != nil {
 		return nil, err
@@ -291,5 +313,30 @@ func (s *Service) Update(ctx context.Context, id int64, in Update) (*Definition,
 	if err := s.store.UpdatePropertyDefinition(ctx, &d); err != nil {
 		return nil, err
 	}
+	if err := s.audit(ctx, by, "property.updated", id, &defs[i], &d); err != nil {
+		return nil, err
+	}
 	return &d, nil
+}
+
+// audit records a change to property id in the audit log (SPEC A11), in
+// the caller's transaction: its labels, options and portal visibility,
+// named so that the entry reads well on its own. A change that changed
+// nothing is not recorded.
+func (s *Service) audit(ctx context.Context, by event.Actor, action string, id int64, before, after *Definition) error {
+	a, err := event.NewAudit(by, action, "property", strconv.FormatInt(id, 10), auditDoc(before), auditDoc(after))
+	if err != nil {
+		return err
+	}
+	if string(a.Before) == "{}" && string(a.After) == "{}" {
+		return nil
+	}
+	return s.store.CreateAudit(ctx, a)
+}
+
+func auditDoc(d *Definition) any {
+	if d == nil {
+		return nil
+	}
+	return map[string]any{"name": d.Name, "type": d.Type, "label": d.Label, "options": d.Options, "portal_visible": d.PortalVisible}
 }

@@ -36,11 +36,11 @@ func auditDoc(b []byte) any {
 
 // AuditFilter chooses entries of the audit log.
 type AuditFilter struct {
-	// TargetType keeps entries about one kind of thing ("portal",
-	// "account", …); empty keeps all.
-	TargetType string
-	Limit      int
-	Cursor     string
+	// TargetTypes keeps entries about these kinds of thing ("portal",
+	// "pipeline", "stage", …); none keeps all.
+	TargetTypes []string
+	Limit       int
+	Cursor      string
 }
 
 // AuditEntry is an entry of the audit log with the actor's name.
@@ -64,9 +64,11 @@ func (db *DB) AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error) {
 	}
 	var conds []string
 	var args []any
-	if f.TargetType != "" {
-		conds = append(conds, "l.target_type = ?")
-		args = append(args, f.TargetType)
+	if len(f.TargetTypes) > 0 {
+		conds = append(conds, "l.target_type IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.TargetTypes)), ", ")+")")
+		for _, t := range f.TargetTypes {
+			args = append(args, t)
+		}
 	}
 	if c != nil {
 		at, err := c.time()

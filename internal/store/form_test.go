@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"portico/internal/apperr"
+	"portico/internal/event"
 	"portico/internal/form"
 	"portico/internal/pipeline"
 	"portico/internal/portal"
@@ -73,7 +74,7 @@ func TestStageChanges(t *testing.T) {
 		svc := pipeline.NewService(db)
 		p := newPipeline(t, db, "Repairs", "New", "Fixing", "Done")
 		up := 0
-		got, err := svc.UpdateStage(ctx, p.ID, p.Stages[1].ID, pipeline.StageUpdate{Position: &up, WaitingForAcceptance: ptr(true)})
+		got, err := svc.UpdateStage(ctx, event.System, p.ID, p.Stages[1].ID, pipeline.StageUpdate{Position: &up, WaitingForAcceptance: ptr(true)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +86,7 @@ func TestStageChanges(t *testing.T) {
 			t.Errorf("stored stages = %v %+v", names, reread.Stages)
 		}
 		// The waiting mark moves: one stage holds it.
-		if _, err := svc.UpdateStage(ctx, p.ID, p.Stages[0].ID, pipeline.StageUpdate{WaitingForAcceptance: ptr(true)}); err != nil {
+		if _, err := svc.UpdateStage(ctx, event.System, p.ID, p.Stages[0].ID, pipeline.StageUpdate{WaitingForAcceptance: ptr(true)}); err != nil {
 			t.Fatal(err)
 		}
 		reread, _ = db.Pipeline(ctx, p.ID)
@@ -93,23 +94,23 @@ func TestStageChanges(t *testing.T) {
 			t.Errorf("waiting marks = %+v", reread.Stages)
 		}
 		// The last closed stage stays closed and stays.
-		if _, err := svc.UpdateStage(ctx, p.ID, p.Stages[2].ID, pipeline.StageUpdate{State: ptr(pipeline.Open)}); !apperr.Is(err, apperr.Conflict) {
+		if _, err := svc.UpdateStage(ctx, event.System, p.ID, p.Stages[2].ID, pipeline.StageUpdate{State: ptr(pipeline.Open)}); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("opening the last closed stage = %v", err)
 		}
-		if _, err := svc.DeleteStage(ctx, p.ID, p.Stages[2].ID); !apperr.Is(err, apperr.Conflict) {
+		if _, err := svc.DeleteStage(ctx, event.System, p.ID, p.Stages[2].ID); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("deleting the last closed stage = %v", err)
 		}
-		got, err = svc.DeleteStage(ctx, p.ID, p.Stages[1].ID)
+		got, err = svc.DeleteStage(ctx, event.System, p.ID, p.Stages[1].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if names := stageNames(got); len(names) != 2 || names[0] != "New" || names[1] != "Done" {
 			t.Errorf("after delete: %v", names)
 		}
-		if _, err := svc.UpdateStage(ctx, p.ID, 999999, pipeline.StageUpdate{}); !apperr.Is(err, apperr.NotFound) {
+		if _, err := svc.UpdateStage(ctx, event.System, p.ID, 999999, pipeline.StageUpdate{}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("missing stage = %v", err)
 		}
-		if err := svc.DeletePipeline(ctx, p.ID); err != nil {
+		if err := svc.DeletePipeline(ctx, event.System, p.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Pipeline(ctx, p.ID); !apperr.Is(err, apperr.NotFound) {

@@ -236,6 +236,27 @@ func stageInUse(err error) error {
 		Message: "tickets are in this stage; move them before deleting it", Err: err}
 }
 
+// ClosingStages names, for each stage of the pipeline that portals close
+// their customers' tickets into (SPEC P15), the slugs of those portals.
+func (db *DB) ClosingStages(ctx context.Context, pipelineID int64) (map[int64][]string, error) {
+	rows, err := db.query(ctx, `SELECT c.stage_id, p.slug FROM portal_close_stages c JOIN portals p ON p.id = c.portal_id
+		WHERE c.pipeline_id = ? ORDER BY p.slug`, pipelineID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var stage int64
+		var slug string
+		if err := rows.Scan(&stage, &slug); err != nil {
+			return nil, err
+		}
+		out[stage] = append(out[stage], slug)
+	}
+	return out, rows.Err()
+}
+
 // StageHasTickets reports whether any ticket, draft or not, is in the stage.
 func (db *DB) StageHasTickets(ctx context.Context, stageID int64) (bool, error) {
 	var n int

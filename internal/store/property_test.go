@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"portico/internal/apperr"
+	"portico/internal/event"
 	"portico/internal/property"
 	"portico/internal/store"
 	"portico/internal/store/storetest"
@@ -79,12 +80,12 @@ func TestUpdateProperty(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
 		svc := property.NewService(db)
-		d, err := svc.Create(ctx, property.Input{Name: "model", Type: property.SingleSelect, Options: []string{"X1"}})
+		d, err := svc.Create(ctx, event.System, property.Input{Name: "model", Type: property.SingleSelect, Options: []string{"X1"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		hidden := false
-		got, err := svc.Update(ctx, d.ID, property.Update{Label: map[string]string{"en": "Model", "sv": " "}, Options: []string{"X1", "X2"}, PortalVisible: &hidden})
+		got, err := svc.Update(ctx, event.System, d.ID, property.Update{Label: map[string]string{"en": "Model", "sv": " "}, Options: []string{"X1", "X2"}, PortalVisible: &hidden})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,21 +96,21 @@ func TestUpdateProperty(t *testing.T) {
 				t.Errorf("property = %+v", x)
 			}
 		}
-		if _, err := svc.Update(ctx, d.ID, property.Update{Options: []string{"X1", "X1"}}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.Update(ctx, event.System, d.ID, property.Update{Options: []string{"X1", "X1"}}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("duplicate options: %v", err)
 		}
 		status, _ := property.Find(defs, "status")
-		if _, err := svc.Update(ctx, status.ID, property.Update{PortalVisible: &hidden}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.Update(ctx, event.System, status.ID, property.Update{PortalVisible: &hidden}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("hiding status: %v", err)
 		}
-		if _, err := svc.Update(ctx, status.ID, property.Update{Label: map[string]string{"en": "State"}}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.Update(ctx, event.System, status.ID, property.Update{Label: map[string]string{"en": "State"}}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("relabelling a built-in: %v", err)
 		}
 		owner, _ := property.Find(defs, "owner")
-		if _, err := svc.Update(ctx, owner.ID, property.Update{PortalVisible: &hidden}); !apperr.Is(err, apperr.Conflict) {
+		if _, err := svc.Update(ctx, event.System, owner.ID, property.Update{PortalVisible: &hidden}); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("hiding a column of the support portal: %v", err)
 		}
-		if _, err := svc.Update(ctx, 999999, property.Update{}); !apperr.Is(err, apperr.NotFound) {
+		if _, err := svc.Update(ctx, event.System, 999999, property.Update{}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("missing property: %v", err)
 		}
 	})

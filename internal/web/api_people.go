@@ -18,12 +18,12 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, _ *agent.Age
 	return writeAll(w, r, list)
 }
 
-func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, by *agent.Agent) error {
 	var in agent.NewAgent
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	a, err := s.Agents.CreateAgent(r.Context(), in)
+	a, err := s.Agents.CreateAgent(r.Context(), actor(by), in)
 	if err != nil {
 		return err
 	}
@@ -248,12 +248,12 @@ func (s *Server) listAccessGroups(w http.ResponseWriter, r *http.Request, _ *age
 	return writeAll(w, r, groups)
 }
 
-func (s *Server) createAccessGroup(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) createAccessGroup(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	var in nameInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Contacts.CreateAccessGroup(r.Context(), in.Name)
+	g, err := s.Accounts.CreateGroup(r.Context(), actor(a), s.Contacts, in.Name)
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func (s *Server) addGroupMembers(w http.ResponseWriter, r *http.Request, a *agen
 	return nil
 }
 
-func (s *Server) removeGroupMember(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) removeGroupMember(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -303,7 +303,7 @@ func (s *Server) removeGroupMember(w http.ResponseWriter, r *http.Request, _ *ag
 	if err != nil {
 		return err
 	}
-	if err := s.Contacts.RemoveAccessGroupMember(r.Context(), id, contactID); err != nil {
+	if err := s.Accounts.RemoveGroupMember(r.Context(), actor(a), s.Contacts, id, contactID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

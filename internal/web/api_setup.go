@@ -19,12 +19,12 @@ func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request, _ *agent.
 	return writeAll(w, r, ps)
 }
 
-func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	var in pipeline.PipelineInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.Pipelines.CreatePipeline(r.Context(), in)
+	p, err := s.Pipelines.CreatePipeline(r.Context(), actor(a), in)
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request, _ *agent.Ag
 	return nil
 }
 
-func (s *Server) addStage(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) addStage(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -54,7 +54,7 @@ func (s *Server) addStage(w http.ResponseWriter, r *http.Request, _ *agent.Agent
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.Pipelines.AddStage(r.Context(), id, in)
+	p, err := s.Pipelines.AddStage(r.Context(), actor(a), id, in)
 	if err != nil {
 		return err
 	}
@@ -70,12 +70,12 @@ func (s *Server) listInboxes(w http.ResponseWriter, r *http.Request, _ *agent.Ag
 	return writeAll(w, r, list)
 }
 
-func (s *Server) createInbox(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) createInbox(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	var in pipeline.InboxInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	ib, err := s.Pipelines.CreateInbox(r.Context(), in)
+	ib, err := s.Pipelines.CreateInbox(r.Context(), actor(a), in)
 	if err != nil {
 		return err
 	}
@@ -91,12 +91,12 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request, _ *agent
 	return writeAll(w, r, defs)
 }
 
-func (s *Server) createProperty(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) createProperty(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	var in property.Input
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	d, err := s.Properties.Create(r.Context(), in)
+	d, err := s.Properties.Create(r.Context(), actor(a), in)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Server) updatePortal(w http.ResponseWriter, r *http.Request, a *agent.A
 	return nil
 }
 
-func (s *Server) updatePipeline(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) updatePipeline(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func (s *Server) updatePipeline(w http.ResponseWriter, r *http.Request, _ *agent
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.Pipelines.UpdatePipeline(r.Context(), id, in)
+	p, err := s.Pipelines.UpdatePipeline(r.Context(), actor(a), id, in)
 	if err != nil {
 		return err
 	}
@@ -158,19 +158,19 @@ func (s *Server) updatePipeline(w http.ResponseWriter, r *http.Request, _ *agent
 	return nil
 }
 
-func (s *Server) deletePipeline(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) deletePipeline(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.Pipelines.DeletePipeline(r.Context(), id); err != nil {
+	if err := s.Pipelines.DeletePipeline(r.Context(), actor(a), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) updateStage(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) updateStage(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -183,7 +183,7 @@ func (s *Server) updateStage(w http.ResponseWriter, r *http.Request, _ *agent.Ag
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.Pipelines.UpdateStage(r.Context(), id, stage, in)
+	p, err := s.Pipelines.UpdateStage(r.Context(), actor(a), id, stage, in)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Server) updateStage(w http.ResponseWriter, r *http.Request, _ *agent.Ag
 	return nil
 }
 
-func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -200,14 +200,14 @@ func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request, _ *agent.Ag
 	if err != nil {
 		return err
 	}
-	if _, err := s.Pipelines.DeleteStage(r.Context(), id, stage); err != nil {
+	if _, err := s.Pipelines.DeleteStage(r.Context(), actor(a), id, stage); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request, _ *agent
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	d, err := s.Properties.Update(r.Context(), id, in)
+	d, err := s.Properties.Update(r.Context(), actor(a), id, in)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Server) updateProperty(w http.ResponseWriter, r *http.Request, _ *agent
 	return nil
 }
 
-func (s *Server) renameAccessGroup(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) renameAccessGroup(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -233,13 +233,7 @@ func (s *Server) renameAccessGroup(w http.ResponseWriter, r *http.Request, _ *ag
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if _, err := s.Contacts.AccessGroup(r.Context(), id); err != nil {
-		return err
-	}
-	if err := s.Portals.RenameAccessGroup(r.Context(), id, in.Name); err != nil {
-		return err
-	}
-	g, err := s.Contacts.AccessGroup(r.Context(), id)
+	g, err := s.Accounts.RenameGroup(r.Context(), actor(a), s.Portals, id, in.Name)
 	if err != nil {
 		return err
 	}
@@ -255,12 +249,12 @@ func (s *Server) listForms(w http.ResponseWriter, r *http.Request, _ *agent.Agen
 	return writeAll(w, r, fs)
 }
 
-func (s *Server) createForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) createForm(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	var in supportform.Input
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	f, err := s.Forms.Create(r.Context(), in)
+	f, err := s.Forms.Create(r.Context(), actor(a), in)
 	if err != nil {
 		return err
 	}
@@ -281,7 +275,7 @@ func (s *Server) getForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent)
 	return nil
 }
 
-func (s *Server) updateForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) updateForm(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -290,7 +284,7 @@ func (s *Server) updateForm(w http.ResponseWriter, r *http.Request, _ *agent.Age
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	f, err := s.Forms.Update(r.Context(), id, in)
+	f, err := s.Forms.Update(r.Context(), actor(a), id, in)
 	if err != nil {
 		return err
 	}
@@ -298,12 +292,12 @@ func (s *Server) updateForm(w http.ResponseWriter, r *http.Request, _ *agent.Age
 	return nil
 }
 
-func (s *Server) deleteForm(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) deleteForm(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.Forms.Delete(r.Context(), id); err != nil {
+	if err := s.Forms.Delete(r.Context(), actor(a), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -1,22 +1,34 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"slices"
-	"sort"
+	"net/url"
 	"strconv"
 
 	"portico/internal/agent"
 	"portico/internal/event"
 	"portico/internal/store"
+	"portico/internal/web/i18n"
 )
 
 func init() { deskPageNames = append(deskPageNames, "desk_settings_audit") }
 
-// auditTargets are the kinds of thing the audit log can be filtered by.
-var auditTargets = []string{"portal", "access_group", "account"}
+// auditGroups are the choices of the audit log's filter, in the order the
+// page shows them: each is a kind of setting and the target types of the
+// entries about it.
+var auditGroups = []struct {
+	Key   string
+	Types []string
+}{
+	{"portal", []string{"portal"}},
+	{"pipeline", []string{"pipeline", "stage", "inbox"}},
+	{"property", []string{"property"}},
+	{"access_group", []string{"access_group"}},
+	{"form", []string{"form"}},
+	{"account", []string{"account"}},
+	{"agent", []string{"agent", "api_key"}},
+}
 
 // auditView is the audit log (SPEC A11).
 type auditView struct {
@@ -33,68 +45,35 @@ type auditFilter struct {
 }
 
 type auditRow struct {
-	When    pageTime
-	Actor   string
-	Action  string
-	Target  string
-	Changes []auditChange
+	When       pageTime
+	Actor      string
+	Action     string
+	Target     string
+	TargetName string
+	Changes    []auditChange
 }
 
-type auditChange struct {
-	Key, Before, After string
-}
-
-// auditChanges lists the keys of before and after side by side.
-func auditChanges(before, after json.RawMessage) []auditChange {
-	var b, a map[string]json.RawMessage
-	okB := before == nil || json.Unmarshal(before, &b) == nil
-	okA := after == nil || json.Unmarshal(after, &a) == nil
-	if !okB || !okA || (b == nil && a == nil) {
-		if before == nil && after == nil {
-			return nil
-		}
-		return []auditChange{{Before: string(before), After: string(after)}}
-	}
-	keys := map[string]bool{}
-	for k := range b {
-		keys[k] = true
-	}
-	for k := range a {
-		keys[k] = true
-	}
-	var out []auditChange
-	for k := range keys {
-		out = append(out, auditChange{Key: k, Before: auditValue(b[k]), After: auditValue(a[k])})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-// auditValue shows a JSON value: a string as itself, anything else as
-// compact JSON, and nothing for a missing value.
-func auditValue(v json.RawMessage) string {
-	if v == nil {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, v) == nil {
-		return buf.String()
-	}
-	return string(v)
+// auditText is the message id in this language, or ok false when the
+// catalog has no such message.
+func auditText(loc *i18n.Localizer, id string, data ...map[string]any) (string, bool) {
+	s := loc.T(id, data...)
+	return s, s != id
 }
 
 func (s *Server) deskAudit(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
 	loc := s.deskLoc(r)
 	q := r.URL.Query()
 	target := q.Get("target")
-	if !slices.Contains(auditTargets, target) {
+	var types []string
+	for _, g := range auditGroups {
+		if g.Key == target {
+			types = g.Types
+		}
+	}
+	if types == nil {
 		target = ""
 	}
-	page, err := s.Reports.AuditLog(r.Context(), store.AuditFilter{TargetType: target, Cursor: q.Get("cursor"), Limit: 50})
+	page, err := s.Reports.AuditLog(r.Context(), store.AuditFilter{TargetTypes: types, Cursor: q.Get("cursor"), Limit: 50})
 	if err != nil {
 		return err
 	}
@@ -104,13 +83,23 @@ func (s *Server) deskAudit(w http.ResponseWriter, r *http.Request, _ *agent.Agen
 	}
 	v := auditView{Nav: nav}
 	v.Filters = append(v.Filters, auditFilter{Label: loc.T("audit.filter.all"), URL: "/desk/settings/audit", Current: target == ""})
-	for _, t := range auditTargets {
-		v.Filters = append(v.Filters, auditFilter{Label: loc.T("audit.target." + t), URL: "/desk/settings/audit?target=" + t, Current: t == target})
+	for _, g := range auditGroups {
+		v.Filters = append(v.Filters, auditFilter{Label: loc.T("audit.filter." + g.Key), URL: "/desk/settings/audit?target=" + g.Key, Current: g.Key == target})
 	}
 	d := &deskData{Title: loc.T("audit.title"), Nav: deskNavSettings, Page: &v, loc: loc, now: s.now()}
+	names := &auditNames{s: s, ctx: r.Context(), loc: loc}
 	for _, e := range page.Items {
-		row := auditRow{When: d.When(e.CreatedAt), Action: loc.T("audit.action." + e.Action),
-			Target: loc.T("audit.target."+e.TargetType) + " " + e.TargetID, Changes: auditChanges(e.Before, e.After)}
+		row := auditRow{When: d.When(e.CreatedAt), Target: loc.T("audit.target." + e.TargetType)}
+		var ok bool
+		if row.Action, ok = auditText(loc, "audit.action."+e.Action); !ok {
+			row.Action = e.Action
+		}
+		if row.TargetName, err = names.target(&e.Audit); err != nil {
+			return err
+		}
+		if row.Changes, err = names.changes(e.Before, e.After); err != nil {
+			return err
+		}
 		switch {
 		case e.ActorType == event.ActorAgent && e.ActorName != "":
 			row.Actor = e.ActorName
@@ -122,12 +111,26 @@ func (s *Server) deskAudit(w http.ResponseWriter, r *http.Request, _ *agent.Agen
 		v.Entries = append(v.Entries, row)
 	}
 	if page.Next != "" {
-		next := "/desk/settings/audit?cursor=" + page.Next
+		next := url.Values{"cursor": {page.Next}}
 		if target != "" {
-			next += "&target=" + target
+			next.Set("target", target)
 		}
-		v.Next = next
+		v.Next = "/desk/settings/audit?" + next.Encode()
 	}
 	s.renderDesk(w, r, http.StatusOK, "desk_settings_audit", d)
 	return nil
+}
+
+// docName is the name an entry's documents give the thing changed: the
+// one after the change, else the one before (of a thing removed).
+func docName(a *event.Audit, key string) string {
+	for _, doc := range []json.RawMessage{a.After, a.Before} {
+		var m map[string]any
+		if json.Unmarshal(doc, &m) == nil {
+			if s, ok := m[key].(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }

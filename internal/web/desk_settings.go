@@ -19,7 +19,7 @@ import (
 // The settings area of the desk (SPEC A4–A8): admins shape portals,
 // pipelines, properties, access groups and support forms from plain HTML
 // forms. Every change goes through the same service call as the JSON API,
-// so the rules, the audit of access groups and the settings cache behave
+// so the rules, the audit log (SPEC A11) and the settings cache behave
 // alike.
 
 func init() {

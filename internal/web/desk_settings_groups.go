@@ -72,11 +72,11 @@ func (s *Server) settingsGroups(w http.ResponseWriter, r *http.Request, _ *agent
 	return s.settingsGroupsPage(w, r, http.StatusOK, "", "")
 }
 
-func (s *Server) settingsGroupCreate(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsGroupCreate(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
-	g, err := s.Contacts.CreateAccessGroup(r.Context(), r.PostFormValue("name"))
+	g, err := s.Accounts.CreateGroup(r.Context(), actor(a), s.Contacts, r.PostFormValue("name"))
 	if err == nil {
 		return settingsRedirect(w, r, "/desk/settings/access-groups/"+strconv.FormatInt(g.ID, 10))
 	}
@@ -196,7 +196,7 @@ func (s *Server) settingsGroupDone(w http.ResponseWriter, r *http.Request, id in
 	return s.settingsGroupPage(w, r, settingsStatus(err), id, name, settingsFirst(problems))
 }
 
-func (s *Server) settingsGroupRename(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsGroupRename(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -208,7 +208,8 @@ func (s *Server) settingsGroupRename(w http.ResponseWriter, r *http.Request, _ *
 		return err
 	}
 	name := r.PostFormValue("name")
-	return s.settingsGroupDone(w, r, id, name, s.Portals.RenameAccessGroup(r.Context(), id, name))
+	_, err = s.Accounts.RenameGroup(r.Context(), actor(a), s.Portals, id, name)
+	return s.settingsGroupDone(w, r, id, name, err)
 }
 
 // settingsGroupAdd adds a contact; like the API, it invites those without
@@ -229,7 +230,7 @@ func (s *Server) settingsGroupAdd(w http.ResponseWriter, r *http.Request, a *age
 	return s.settingsGroupDone(w, r, id, "", err)
 }
 
-func (s *Server) settingsGroupRemove(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsGroupRemove(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -241,7 +242,7 @@ func (s *Server) settingsGroupRemove(w http.ResponseWriter, r *http.Request, _ *
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
-	return s.settingsGroupDone(w, r, id, "", s.Contacts.RemoveAccessGroupMember(r.Context(), id, cid))
+	return s.settingsGroupDone(w, r, id, "", s.Accounts.RemoveGroupMember(r.Context(), actor(a), s.Contacts, id, cid))
 }
 
 // settingsFormsView lists support forms (SPEC A7).
@@ -317,7 +318,7 @@ func (s *Server) settingsForms(w http.ResponseWriter, r *http.Request, _ *agent.
 	return s.settingsFormsPage(w, r, http.StatusOK, "", 0, 0, nil)
 }
 
-func (s *Server) settingsFormCreate(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsFormCreate(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
@@ -331,7 +332,7 @@ func (s *Server) settingsFormCreate(w http.ResponseWriter, r *http.Request, _ *a
 	if okPipe {
 		in.PipelineID = &pipe
 	}
-	f, err := s.Forms.Create(r.Context(), in)
+	f, err := s.Forms.Create(r.Context(), actor(a), in)
 	if err == nil {
 		return settingsRedirect(w, r, "/desk/settings/forms/"+strconv.FormatInt(f.ID, 10))
 	}
@@ -460,7 +461,7 @@ func settingsFormFields(r *http.Request) []supportform.Field {
 	return fields
 }
 
-func (s *Server) settingsFormPost(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsFormPost(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -481,7 +482,7 @@ func (s *Server) settingsFormPost(w http.ResponseWriter, r *http.Request, _ *age
 	if pipe, ok := settingsFormID(r, "pipeline_id"); ok {
 		in.PipelineID = &pipe
 	}
-	saved, err := s.Forms.Update(r.Context(), id, in)
+	saved, err := s.Forms.Update(r.Context(), actor(a), id, in)
 	if err == nil {
 		return settingsRedirect(w, r, "/desk/settings/forms/"+strconv.FormatInt(saved.ID, 10))
 	}
@@ -500,7 +501,7 @@ func (s *Server) settingsFormPost(w http.ResponseWriter, r *http.Request, _ *age
 	return s.settingsFormPage(w, r, settingsStatus(err), &shown, problems)
 }
 
-func (s *Server) settingsFormDelete(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsFormDelete(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -508,7 +509,7 @@ func (s *Server) settingsFormDelete(w http.ResponseWriter, r *http.Request, _ *a
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
-	if err := s.Forms.Delete(r.Context(), id); err != nil {
+	if err := s.Forms.Delete(r.Context(), actor(a), id); err != nil {
 		return err
 	}
 	return settingsRedirect(w, r, "/desk/settings/forms")

@@ -125,15 +125,15 @@ func settingsFirst(problems map[string]string) string {
 	return problems[keys[0]]
 }
 
-func (s *Server) settingsPipelineCreate(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsPipelineCreate(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
-	_, err := s.Pipelines.CreatePipeline(r.Context(), pipeline.PipelineInput{Name: r.PostFormValue("name")})
+	_, err := s.Pipelines.CreatePipeline(r.Context(), actor(a), pipeline.PipelineInput{Name: r.PostFormValue("name")})
 	return s.settingsPipelinesDone(w, r, "new", err)
 }
 
-func (s *Server) settingsPipelineRename(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsPipelineRename(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -142,11 +142,11 @@ func (s *Server) settingsPipelineRename(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	name := r.PostFormValue("name")
-	_, err = s.Pipelines.UpdatePipeline(r.Context(), id, pipeline.PipelineUpdate{Name: &name})
+	_, err = s.Pipelines.UpdatePipeline(r.Context(), actor(a), id, pipeline.PipelineUpdate{Name: &name})
 	return s.settingsPipelinesDone(w, r, "pipeline-"+strconv.FormatInt(id, 10), err)
 }
 
-func (s *Server) settingsPipelineDelete(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsPipelineDelete(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -154,10 +154,10 @@ func (s *Server) settingsPipelineDelete(w http.ResponseWriter, r *http.Request, 
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
-	return s.settingsPipelinesDone(w, r, "pipeline-"+strconv.FormatInt(id, 10), s.Pipelines.DeletePipeline(r.Context(), id))
+	return s.settingsPipelinesDone(w, r, "pipeline-"+strconv.FormatInt(id, 10), s.Pipelines.DeletePipeline(r.Context(), actor(a), id))
 }
 
-func (s *Server) settingsStageCreate(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsStageCreate(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func (s *Server) settingsStageCreate(w http.ResponseWriter, r *http.Request, _ *
 		return err
 	}
 	in := pipeline.StageInput{Name: r.PostFormValue("name"), State: r.PostFormValue("state"), WaitingForAcceptance: r.PostFormValue("waiting") != ""}
-	_, err = s.Pipelines.AddStage(r.Context(), id, in)
+	_, err = s.Pipelines.AddStage(r.Context(), actor(a), id, in)
 	return s.settingsPipelinesDone(w, r, "add-"+strconv.FormatInt(id, 10), err)
 }
 
@@ -180,7 +180,7 @@ func settingsStageIDs(r *http.Request) (int64, int64, error) {
 	return id, stage, err
 }
 
-func (s *Server) settingsStageUpdate(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsStageUpdate(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, stage, err := settingsStageIDs(r)
 	if err != nil {
 		return err
@@ -189,11 +189,11 @@ func (s *Server) settingsStageUpdate(w http.ResponseWriter, r *http.Request, _ *
 		return err
 	}
 	name, state, waiting := r.PostFormValue("name"), r.PostFormValue("state"), r.PostFormValue("waiting") != ""
-	_, err = s.Pipelines.UpdateStage(r.Context(), id, stage, pipeline.StageUpdate{Name: &name, State: &state, WaitingForAcceptance: &waiting})
+	_, err = s.Pipelines.UpdateStage(r.Context(), actor(a), id, stage, pipeline.StageUpdate{Name: &name, State: &state, WaitingForAcceptance: &waiting})
 	return s.settingsPipelinesDone(w, r, "stage-"+strconv.FormatInt(stage, 10), err)
 }
 
-func (s *Server) settingsStageMove(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsStageMove(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, stage, err := settingsStageIDs(r)
 	if err != nil {
 		return err
@@ -205,11 +205,11 @@ func (s *Server) settingsStageMove(w http.ResponseWriter, r *http.Request, _ *ag
 	if r.PostFormValue("dir") == "up" {
 		delta = -1
 	}
-	_, err = s.Pipelines.MoveStage(r.Context(), id, stage, delta)
+	_, err = s.Pipelines.MoveStage(r.Context(), actor(a), id, stage, delta)
 	return s.settingsPipelinesDone(w, r, "stage-"+strconv.FormatInt(stage, 10), err)
 }
 
-func (s *Server) settingsStageDelete(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsStageDelete(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, stage, err := settingsStageIDs(r)
 	if err != nil {
 		return err
@@ -217,7 +217,7 @@ func (s *Server) settingsStageDelete(w http.ResponseWriter, r *http.Request, _ *
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
-	_, err = s.Pipelines.DeleteStage(r.Context(), id, stage)
+	_, err = s.Pipelines.DeleteStage(r.Context(), actor(a), id, stage)
 	return s.settingsPipelinesDone(w, r, "stage-"+strconv.FormatInt(stage, 10), err)
 }
 
@@ -313,7 +313,7 @@ func settingsOptions(text string) []string {
 	return out
 }
 
-func (s *Server) settingsPropertyCreate(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsPropertyCreate(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	if err := pageReadForm(w, r); err != nil {
 		return err
 	}
@@ -324,7 +324,7 @@ func (s *Server) settingsPropertyCreate(w http.ResponseWriter, r *http.Request, 
 	if in.Type == property.SingleSelect || in.Type == property.MultiSelect {
 		in.Options = settingsOptions(r.PostFormValue("options"))
 	}
-	d, err := s.Properties.Create(r.Context(), in)
+	d, err := s.Properties.Create(r.Context(), actor(a), in)
 	if err == nil {
 		return settingsRedirect(w, r, "/desk/settings/properties/"+strconv.FormatInt(d.ID, 10))
 	}
@@ -406,7 +406,7 @@ func (s *Server) settingsProperty(w http.ResponseWriter, r *http.Request, _ *age
 	return s.settingsPropertyPage(w, r, http.StatusOK, id, nil)
 }
 
-func (s *Server) settingsPropertyPost(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
+func (s *Server) settingsPropertyPost(w http.ResponseWriter, r *http.Request, a *agent.Agent) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -431,7 +431,7 @@ func (s *Server) settingsPropertyPost(w http.ResponseWriter, r *http.Request, _ 
 			in.Options = settingsOptions(r.PostFormValue("options"))
 		}
 	}
-	_, err = s.Properties.Update(r.Context(), id, in)
+	_, err = s.Properties.Update(r.Context(), actor(a), id, in)
 	if err == nil {
 		return settingsRedirect(w, r, "/desk/settings/properties/"+strconv.FormatInt(id, 10))
 	}

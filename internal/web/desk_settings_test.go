@@ -87,6 +87,7 @@ func TestSettingsRefuseAllButAdmins(t *testing.T) {
 		forged := e.browser()
 		forged.cookies["portico_desk"] = cust.cookies["portico_session"]
 		before := e.settingsState(t)
+		log := e.auditTail(t)
 		form := url.Values{"name": {"Hijacked"}, "slug": {"hijacked"}, "enabled": {""}, "languages": {"en"}, "default_language": {"en"},
 			"default_inbox_id": {"1"}, "idle_timeout_minutes": {"30"}, "state": {"open"}, "contact_id": {fmt.Sprint(w.bob.contact)},
 			"type": {"text"}, "inbox_id": {"1"}, "pipeline_id": {"1"}, "op": {"reset"}}
@@ -121,6 +122,7 @@ func TestSettingsRefuseAllButAdmins(t *testing.T) {
 		if after := e.settingsState(t); after != before {
 			t.Errorf("refused posts changed the settings:\n%s\n%s", before, after)
 		}
+		log.none(t, "refused posts")
 	})
 }
 

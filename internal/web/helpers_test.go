@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"portico/internal/agent"
+	"portico/internal/event"
 	"portico/internal/filestore"
 	"portico/internal/store"
 	"portico/internal/store/storetest"
@@ -81,11 +82,11 @@ func (e *testEnv) newAgent(t *testing.T, email, role string) (int64, string) {
 	t.Helper()
 	ctx := context.Background()
 	agents := agent.NewService(e.db)
-	a, err := agents.CreateAgent(ctx, agent.NewAgent{Email: email, Password: "correct horse", Role: role})
+	a, err := agents.CreateAgent(ctx, event.System, agent.NewAgent{Email: email, Password: "correct horse", Role: role})
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _, err := agents.CreateAPIKey(ctx, email, "test")
+	key, _, err := agents.CreateAPIKey(ctx, event.System, email, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
