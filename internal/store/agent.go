@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"portico/internal/agent"
@@ -26,6 +27,7 @@ func (db *DB) CreateAgent(ctx context.Context, a *agent.Agent) error {
 	if err != nil {
 		return err
 	}
+	db.settingsChanged(ctx)
 	a.ID, a.CreatedAt = id, now
 	return nil
 }
@@ -46,6 +48,10 @@ func (db *DB) AgentByEmail(ctx context.Context, email string) (*agent.Agent, err
 
 // Agents lists every agent by name.
 func (db *DB) Agents(ctx context.Context) ([]agent.Agent, error) {
+	return cachedList(ctx, db, "agents", func() ([]agent.Agent, error) { return db.agents(ctx) }, slices.Clone)
+}
+
+func (db *DB) agents(ctx context.Context) ([]agent.Agent, error) {
 	rows, err := db.query(ctx, "SELECT "+agentColumns+" FROM agents ORDER BY name, id")
 	if err != nil {
 		return nil, err

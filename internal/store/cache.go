@@ -74,6 +74,14 @@ type settingsCache struct {
 	portals map[string]cachedPortal
 	defs    []property.Definition
 	defsAt  time.Time
+	// lists are whole small tables the desk reads on every page: agents,
+	// pipelines with their stages, inboxes, portals.
+	lists map[string]listEntry
+}
+
+type listEntry struct {
+	v  any
+	at time.Time
 }
 
 type cachedPortal struct {
@@ -88,6 +96,36 @@ func (c *settingsCache) changed() {
 	c.gen++
 	c.portals = nil
 	c.defs = nil
+	c.lists = nil
+}
+
+// cachedList returns the table key as read within settingsTTL, or reads
+// it; each caller gets its own copy of the list (copy makes one).
+func cachedList[T any](ctx context.Context, db *DB, key string, read func() ([]T, error), copy func([]T) []T) ([]T, error) {
+	if !cacheable(ctx) {
+		return read()
+	}
+	c := db.settings
+	c.mu.Lock()
+	e, ok := c.lists[key]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < settingsTTL {
+		return copy(e.v.([]T)), nil
+	}
+	v, err := read()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if gen == c.gen {
+		if c.lists == nil {
+			c.lists = map[string]listEntry{}
+		}
+		c.lists[key] = listEntry{v: copy(v), at: time.Now()}
+	}
+	c.mu.Unlock()
+	return v, nil
 }
 
 func (c *settingsCache) portal(slug string) (*portal.Settings, uint64, bool) {

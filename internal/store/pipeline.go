@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"portico/internal/apperr"
 	"portico/internal/pipeline"
@@ -10,7 +11,14 @@ import (
 
 // Pipelines lists pipelines in order, each with its stages in order.
 func (db *DB) Pipelines(ctx context.Context) ([]pipeline.Pipeline, error) {
-	return db.pipelines(ctx, "")
+	return cachedList(ctx, db, "pipelines", func() ([]pipeline.Pipeline, error) { return db.pipelines(ctx, "") },
+		func(ps []pipeline.Pipeline) []pipeline.Pipeline {
+			out := slices.Clone(ps)
+			for i := range out {
+				out[i].Stages = slices.Clone(out[i].Stages)
+			}
+			return out
+		})
 }
 
 // Pipeline returns one pipeline with its stages.
@@ -53,6 +61,7 @@ func (db *DB) pipelines(ctx context.Context, where string, args ...any) ([]pipel
 // CreatePipeline inserts a pipeline after the others, with its stages.
 func (db *DB) CreatePipeline(ctx context.Context, p *pipeline.Pipeline) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
+		db.settingsChanged(ctx)
 		now := db.Now()
 		id, err := db.insert(ctx, `INSERT INTO pipelines (name, position, created_at)
 			VALUES (?, (SELECT COALESCE(MAX(position) + 1, 0) FROM pipelines), ?)`, p.Name, now)
@@ -75,6 +84,7 @@ func (db *DB) CreatePipeline(ctx context.Context, p *pipeline.Pipeline) error {
 // InsertStage puts a stage at its position, moving later ones down.
 func (db *DB) InsertStage(ctx context.Context, s *pipeline.Stage) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
+		db.settingsChanged(ctx)
 		if _, err := db.exec(ctx, "UPDATE stages SET position = position + 1 WHERE pipeline_id = ? AND position >= ?", s.PipelineID, s.Position); err != nil {
 			return err
 		}
@@ -102,6 +112,10 @@ func scanInbox(row interface{ Scan(...any) error }, ib *pipeline.Inbox) error {
 
 // Inboxes lists inboxes, oldest first.
 func (db *DB) Inboxes(ctx context.Context) ([]pipeline.Inbox, error) {
+	return cachedList(ctx, db, "inboxes", func() ([]pipeline.Inbox, error) { return db.inboxes(ctx) }, slices.Clone)
+}
+
+func (db *DB) inboxes(ctx context.Context) ([]pipeline.Inbox, error) {
 	rows, err := db.query(ctx, "SELECT "+inboxColumns+" FROM inboxes ORDER BY id")
 	if err != nil {
 		return nil, err
@@ -132,6 +146,7 @@ func (db *DB) CreateInbox(ctx context.Context, ib *pipeline.Inbox) error {
 	if err != nil {
 		return err
 	}
+	db.settingsChanged(ctx)
 	ib.ID, ib.CreatedAt = id, now
 	return nil
 }
@@ -142,6 +157,7 @@ func (db *DB) RenamePipeline(ctx context.Context, id int64, name string) error {
 	if err != nil {
 		return err
 	}
+	db.settingsChanged(ctx)
 	return mustAffect(res, "pipeline")
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,8 +84,10 @@ func (db *DB) portalLinks(ctx context.Context, p *portal.Settings) error {
 }
 
 // Portals lists every portal.
+// Outside a transaction the list may come from the settings cache: treat
+// the portals' maps and slices as read-only.
 func (db *DB) Portals(ctx context.Context) ([]portal.Settings, error) {
-	return db.scanPortals(ctx, "")
+	return cachedList(ctx, db, "portals", func() ([]portal.Settings, error) { return db.scanPortals(ctx, "") }, slices.Clone)
 }
 
 // Portal returns the portal with this slug. Outside a transaction it may
