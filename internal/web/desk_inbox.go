@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -165,6 +166,7 @@ type deskInboxView struct {
 	Statuses  []deskChoice
 	Sorts     []deskChoice
 	Rows      []deskRow
+	RowsHTML  template.HTML // Rows as inboxRows writes them
 	Count     string
 	NextURL   string
 	FirstURL  string
@@ -195,6 +197,65 @@ type deskRow struct {
 	// When the row was created and last active, as the time partial
 	// shows them; set for the inbox's list.
 	CreatedAt, ActiveAt pageTime
+}
+
+// inboxRows is the markup of the inbox list's rows. The inbox is the
+// desk's busiest page, and the template engine spent more on its rows
+// (some twenty escaped values each) than the database spent finding them,
+// so they are written here; every text goes through HTMLEscapeString, the
+// links and classes are made of ids and fixed words.
+func inboxRows(rows []deskRow, l deskListLabels) template.HTML {
+	var b strings.Builder
+	b.Grow(len(rows) * 900)
+	esc := template.HTMLEscapeString
+	cell := func(class, label string) {
+		b.WriteString("\n            <td")
+		if class != "" {
+			b.WriteString(` class="` + class + `"`)
+		}
+		if label != "" {
+			b.WriteString(` data-label="` + esc(label) + `"`)
+		}
+		b.WriteString(">")
+	}
+	when := func(t pageTime) {
+		if t.ISO != "" {
+			b.WriteString(`<time datetime="` + esc(t.ISO) + `" title="` + esc(t.Exact) + `">` + esc(t.Rel) + `</time>`)
+		}
+	}
+	for _, r := range rows {
+		id := strconv.FormatInt(r.ID, 10)
+		b.WriteString("\n          <tr>")
+		cell("col-id", l.ID)
+		b.WriteString(`<a href="/desk/tickets/` + id + `">#` + id + `</a></td>`)
+		cell("col-subject", "")
+		b.WriteString(`<a class="subject-link" href="/desk/tickets/` + id + `">` + esc(r.Subject) + `</a></td>`)
+		cell("", l.Requester)
+		b.WriteString(esc(r.Requester) + `</td>`)
+		cell("", l.Stage)
+		b.WriteString(`<span class="badge badge-` + esc(r.StatusClass) + `">` + esc(r.Stage) + `</span></td>`)
+		cell("", l.Owner)
+		if r.Owner != "" {
+			b.WriteString(esc(r.Owner))
+		} else {
+			b.WriteString(`<span class="unassigned">` + esc(l.Unassigned) + `</span>`)
+		}
+		b.WriteString(`</td>`)
+		cell("", l.Priority)
+		if r.Priority != "" {
+			b.WriteString(`<span class="priority priority-` + esc(r.Priority) + `">` + esc(r.PriorityL) + `</span>`)
+		} else {
+			b.WriteString(`<span class="muted">–</span>`)
+		}
+		b.WriteString(`</td>`)
+		cell("col-time", l.Created)
+		when(r.CreatedAt)
+		b.WriteString(`</td>`)
+		cell("col-time", l.Activity)
+		when(r.ActiveAt)
+		b.WriteString("</td>\n          </tr>")
+	}
+	return template.HTML(b.String())
 }
 
 // deskListLabels are the inbox list's column names, translated once per
@@ -348,6 +409,7 @@ func (s *Server) deskInbox(w http.ResponseWriter, r *http.Request, a *agent.Agen
 		row.CreatedAt, row.ActiveAt = times.at(t.CreatedAt), times.at(t.LastActivityAt)
 		v.Rows = append(v.Rows, row)
 	}
+	v.RowsHTML = inboxRows(v.Rows, v.L)
 	if q.Cursor == "" {
 		v.Count = loc.N("desk.inbox.count", page.Total)
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -118,6 +119,21 @@ func TestDeskInbox(t *testing.T) {
 			p := admin.get("/desk/?view=unassigned&cursor=bogus").want(t, http.StatusSeeOther)
 			if p.Header.Get("Location") != "/desk/?view=unassigned" {
 				t.Errorf("went to %q", p.Header.Get("Location"))
+			}
+		})
+		t.Run("rows escape what customers wrote", func(t *testing.T) {
+			evil := e.contact(t, map[string]any{"first_name": `<b>Eve</b>`, "last_name": "O'Hara & Co"})
+			e.ticket(t, evil, `<script>alert("x")</script> & 'more'`, nil)
+			p := admin.get("/desk/?status=any").want(t, http.StatusOK).strict(t, "inbox")
+			for _, s := range []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;more&#39;</a>", "&lt;b&gt;Eve&lt;/b&gt; O&#39;Hara &amp; Co</td>"} {
+				if !strings.Contains(p.Body, s) {
+					t.Errorf("the inbox lacks %q", s)
+				}
+			}
+			for _, s := range []string{"<script>", "<b>"} {
+				if strings.Contains(p.Body, s) {
+					t.Errorf("the inbox shows %q unescaped", s)
+				}
 			}
 		})
 	})
