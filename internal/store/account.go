@@ -18,17 +18,53 @@ func scanAccount(row interface{ Scan(...any) error }, a *account.Account) error 
 		nullTime{&a.VerifiedAt}, timeCol{&a.CreatedAt}, &a.PasswordHash, &a.AvatarKey)
 }
 
+// accountWhere reads the account cond chooses with its identities, in one
+// query: every signed-in request reads its account.
 func (db *DB) accountWhere(ctx context.Context, what string, cond string, arg any) (*account.Account, error) {
-	var a account.Account
-	if err := scanAccount(db.queryRow(ctx, "SELECT "+accountColumns+" FROM accounts WHERE "+cond, arg), &a); err != nil {
-		return nil, notFound(err, what)
-	}
-	ids, err := db.identities(ctx, a.ID)
+	rows, err := db.query(ctx, `SELECT acc.*, c.id, c.first_name, c.last_name, c.company_id, COALESCE(co.name, '')
+		FROM (SELECT `+accountColumns+` FROM accounts WHERE `+cond+`) acc
+		LEFT JOIN account_identities ai ON ai.account_id = acc.id
+		LEFT JOIN contacts c ON c.id = ai.contact_id
+		LEFT JOIN companies co ON co.id = c.company_id
+		ORDER BY ai.created_at, c.id`, arg)
 	if err != nil {
 		return nil, err
 	}
-	a.Identities = ids
-	return &a, nil
+	defer rows.Close()
+	var a *account.Account
+	for rows.Next() {
+		var next account.Account
+		var contactID, companyID *int64
+		var first, last, company sql.NullString
+		if err := rows.Scan(&next.ID, &next.Login, &next.LoginKind, &next.DisplayName, &next.Language, &next.MustChangePassword,
+			&next.Locked, nullTime{&next.VerifiedAt}, timeCol{&next.CreatedAt}, &next.PasswordHash, &next.AvatarKey,
+			nullInt64{&contactID}, &first, &last, nullInt64{&companyID}, &company); err != nil {
+			return nil, err
+		}
+		if a == nil {
+			a = &next
+			a.Identities = []account.Identity{}
+		}
+		if contactID != nil {
+			a.Identities = append(a.Identities, identityOf(*contactID, first.String, last.String, companyID, company.String))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return nil, apperr.NotFoundf(what)
+	}
+	return a, nil
+}
+
+// identityOf is an identity as accounts show it.
+func identityOf(contactID int64, first, last string, companyID *int64, company string) account.Identity {
+	id := account.Identity{ContactID: contactID, Name: first, CompanyID: companyID, Company: company}
+	if last != "" {
+		id.Name += " " + last
+	}
+	return id
 }
 
 // Account returns an account with its identities.
@@ -44,32 +80,6 @@ func (db *DB) AccountByLogin(ctx context.Context, login string) (*account.Accoun
 // AccountOfContact returns the account a contact is linked to.
 func (db *DB) AccountOfContact(ctx context.Context, contactID int64) (*account.Account, error) {
 	return db.accountWhere(ctx, "account", "id = (SELECT account_id FROM account_identities WHERE contact_id = ?)", contactID)
-}
-
-func (db *DB) identities(ctx context.Context, accountID int64) ([]account.Identity, error) {
-	rows, err := db.query(ctx, `SELECT c.id, c.first_name, c.last_name, c.company_id, COALESCE(co.name, '')
-		FROM account_identities ai
-		JOIN contacts c ON c.id = ai.contact_id
-		LEFT JOIN companies co ON co.id = c.company_id
-		WHERE ai.account_id = ? ORDER BY ai.created_at, c.id`, accountID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []account.Identity{}
-	for rows.Next() {
-		var id account.Identity
-		var first, last string
-		if err := rows.Scan(&id.ContactID, &first, &last, nullInt64{&id.CompanyID}, &id.Company); err != nil {
-			return nil, err
-		}
-		id.Name = first
-		if last != "" {
-			id.Name += " " + last
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // CreateAccount inserts an account; a login in use is a conflict.

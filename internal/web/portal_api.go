@@ -3,7 +3,10 @@ package web
 import (
 	"context"
 	"net/http"
+	"portico/internal/agent"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"portico/internal/account"
@@ -383,16 +386,20 @@ func (a *authorNames) author(ctx context.Context, au ticket.Author) (messageAuth
 		out.Name = name
 		return out, nil
 	}
-	switch au.Type {
-	case ticket.AuthorAgent:
-		ag, err := a.s.Agents.Agent(ctx, *au.ID)
-		if err != nil && !apperr.Is(err, apperr.NotFound) {
+	switch {
+	case au.Type == ticket.AuthorAgent:
+		// The desk's list of agents is at hand; one agent is not looked
+		// up on its own.
+		ags, err := a.s.Agents.Agents(ctx)
+		if err != nil {
 			return out, err
 		}
-		if ag != nil {
-			out.Name = ticket.NewOwner(ag.Name, ag.Alias).Display(a.v.portal.OwnerDisplay)
+		if i := slices.IndexFunc(ags, func(ag agent.Agent) bool { return ag.ID == *au.ID }); i >= 0 {
+			out.Name = ticket.NewOwner(ags[i].Name, ags[i].Alias).Display(a.v.portal.OwnerDisplay)
 		}
-	case ticket.AuthorContact:
+	case out.Me:
+		out.Name = strings.TrimSpace(a.v.identity.Name)
+	case au.Type == ticket.AuthorContact:
 		c, err := a.s.Contacts.Contact(ctx, *au.ID)
 		if err != nil && !apperr.Is(err, apperr.NotFound) {
 			return out, err
