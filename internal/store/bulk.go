@@ -104,6 +104,12 @@ func (db *DB) GenerateBulk(ctx context.Context, o BulkOptions) (*BulkResult, err
 				return nil, fmt.Errorf("store: bulk sequence %s: %w", t, err)
 			}
 		}
+		// The planner's statistics, as autovacuum would gather them some
+		// time after a load this size: without them it takes the big
+		// tables for small ones.
+		if _, err := db.w.ExecContext(ctx, "ANALYZE"); err != nil {
+			return nil, fmt.Errorf("store: bulk statistics: %w", err)
+		}
 	}
 	return &g.res, nil
 }
