@@ -56,11 +56,18 @@ func (db *DB) UpdateCompany(ctx context.Context, c *contact.Company) error {
 // DeleteCompany removes a company; contacts and tickets keep existing
 // without it (ON DELETE SET NULL).
 func (db *DB) DeleteCompany(ctx context.Context, id int64) error {
-	res, err := db.exec(ctx, "DELETE FROM companies WHERE id = ?", id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "company")
+	return db.InTx(ctx, func(ctx context.Context) error {
+		// The tickets lose their company as a change of their own, so that
+		// lists that keep rows (pageRows) see it.
+		if _, err := db.exec(ctx, "UPDATE tickets SET company_id = NULL, updated_at = ? WHERE company_id = ?", db.Now(), id); err != nil {
+			return err
+		}
+		res, err := db.exec(ctx, "DELETE FROM companies WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		return mustAffect(res, "company")
+	})
 }
 
 // Companies lists companies by id, optionally those whose name or domain

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"portico/internal/agent"
 	"portico/internal/apperr"
+	"portico/internal/pipeline"
 	"portico/internal/portal"
 	"portico/internal/property"
 	"portico/internal/ticket"
@@ -151,20 +153,21 @@ func scopeSources(sc ticket.Scope, cols []string) (string, []any) {
 // with args, over tickets t and, if stages, their stage s): one SELECT per
 // source of the scope, each in its index's order where the sort allows,
 // merged and cut to the page, so that the first pages of a long view read
-// little more than the page. Its rows are pid and the sort keys.
+// little more than the page. Its rows are pid, version_at (the ticket's
+// updated_at) and the sort keys.
 func (db *DB) sourcePage(f ticket.CustomerFilter, cond string, args []any, stages bool, limit, offset int) (string, []any) {
 	expr, kargs := db.customerSortKey(f)
 	dir := " DESC"
 	if f.Asc {
 		dir = " ASC"
 	}
-	sel, order := "t.id AS pid", "1"+dir
+	sel, order := "t.id AS pid, t.updated_at AS version_at", "1"+dir
 	switch {
 	case expr == "":
 	case notNullKeys[expr]:
-		sel, order = sel+", "+expr+" AS k", "2"+dir+", 1"+dir
+		sel, order = sel+", "+expr+" AS k", "3"+dir+", 1"+dir
 	default:
-		sel, order = sel+", ("+expr+") IS NULL AS kn, "+expr+" AS k", "2, 3"+dir+", 1"+dir
+		sel, order = sel+", ("+expr+") IS NULL AS kn, "+expr+" AS k", "3, 4"+dir+", 1"+dir
 		kargs = append(slices.Clone(kargs), kargs...)
 	}
 	from := ""
@@ -532,76 +535,76 @@ func scanPageTicket(row interface{ Scan(...any) error }, ct *ticket.CustomerTick
 }
 
 // nameTickets fills in the stage, pipeline, requester, company and owner
-// names of a page of tickets (owners[i] is items[i]'s owner), reading each
-// distinct row once: a page's tickets mostly share them.
+// names of a page of tickets (owners[i] is items[i]'s owner). Stages,
+// pipelines and agents come from the cached lists; requesters and
+// companies are read once each: a page's tickets mostly share them.
 func (db *DB) nameTickets(ctx context.Context, items []ticket.CustomerTicket, owners []*int64) error {
 	if len(items) == 0 {
 		return nil
 	}
-	type ref struct {
-		kind int
-		id   int64
+	ps, err := db.Pipelines(ctx)
+	if err != nil {
+		return err
 	}
-	kinds := []struct{ table, cols string }{
-		{"stages", "state, name"},
-		{"pipelines", "name, ''"},
-		{"contacts", "first_name, last_name"},
-		{"companies", "name, ''"},
-		{"agents", "name, COALESCE(alias, '')"},
+	ags, err := db.Agents(ctx)
+	if err != nil {
+		return err
 	}
-	ids := make([][]any, len(kinds))
-	seen := map[ref]bool{}
-	add := func(kind int, id *int64) {
-		if id != nil && !seen[ref{kind, *id}] {
-			seen[ref{kind, *id}] = true
-			ids[kind] = append(ids[kind], *id)
+	var contacts, companies []any
+	seen := map[[2]int64]bool{}
+	add := func(kind int64, id *int64, to *[]any) {
+		if id != nil && !seen[[2]int64{kind, *id}] {
+			seen[[2]int64{kind, *id}] = true
+			*to = append(*to, *id)
 		}
 	}
 	for i := range items {
-		add(0, &items[i].StageID)
-		add(1, &items[i].PipelineID)
-		add(2, &items[i].RequesterID)
-		add(3, items[i].CompanyID)
-		add(4, owners[i])
+		add(0, &items[i].RequesterID, &contacts)
+		add(1, items[i].CompanyID, &companies)
 	}
-	var parts []string
-	var args []any
-	for k, kd := range kinds {
-		if len(ids[k]) > 0 {
-			parts = append(parts, fmt.Sprintf("SELECT %d, id, %s FROM %s WHERE id IN (%s)", k, kd.cols, kd.table, placeholders(len(ids[k]))))
-			args = append(args, ids[k]...)
-		}
+	q := "SELECT 0, id, first_name, last_name FROM contacts WHERE id IN (" + placeholders(len(contacts)) + ")"
+	if len(companies) > 0 {
+		q += " UNION ALL SELECT 1, id, name, '' FROM companies WHERE id IN (" + placeholders(len(companies)) + ")"
 	}
-	rows, err := db.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	rows, err := db.query(ctx, q, append(contacts, companies...)...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	names := map[ref][2]string{}
+	names := map[[2]int64][2]string{}
 	for rows.Next() {
-		var r ref
+		var kind, id int64
 		var a, b string
-		if err := rows.Scan(&r.kind, &r.id, &a, &b); err != nil {
+		if err := rows.Scan(&kind, &id, &a, &b); err != nil {
 			return err
 		}
-		names[r] = [2]string{a, b}
+		names[[2]int64{kind, id}] = [2]string{a, b}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	stages := map[int64]*pipeline.Stage{}
+	pipelines := map[int64]string{}
+	for i := range ps {
+		pipelines[ps[i].ID] = ps[i].Name
+		for j := range ps[i].Stages {
+			stages[ps[i].Stages[j].ID] = &ps[i].Stages[j]
+		}
+	}
 	for i := range items {
 		ct := &items[i]
-		st := names[ref{0, ct.StageID}]
-		ct.Status, ct.StageName = st[0], st[1]
-		ct.PipelineName = names[ref{1, ct.PipelineID}][0]
-		rq := names[ref{2, ct.RequesterID}]
+		if st := stages[ct.StageID]; st != nil {
+			ct.Status, ct.StageName = st.State, st.Name
+		}
+		ct.PipelineName = pipelines[ct.PipelineID]
+		rq := names[[2]int64{0, ct.RequesterID}]
 		ct.RequesterName = strings.TrimSpace(rq[0] + " " + rq[1])
 		if ct.CompanyID != nil {
-			ct.CompanyName = names[ref{3, *ct.CompanyID}][0]
+			ct.CompanyName = names[[2]int64{1, *ct.CompanyID}][0]
 		}
 		if o := owners[i]; o != nil {
-			if ag, ok := names[ref{4, *o}]; ok {
-				ct.Owner = ticket.NewOwner(ag[0], ag[1])
+			if k := slices.IndexFunc(ags, func(a agent.Agent) bool { return a.ID == *o }); k >= 0 {
+				ct.Owner = ticket.NewOwner(ags[k].Name, ags[k].Alias)
 			}
 		}
 	}
@@ -808,8 +811,7 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 	order, oargs := db.customerOrder(f)
 	var q, from, cond string
 	var args, qargs []any
-	joined := false  // q reads customerColumns, names joined
-	counted := false // the total is known: q does not read it
+	joined := false // q reads customerColumns, names joined
 	switch f.Sort {
 	case "requester", "company", "owner", "pipeline":
 		// Sorted by a joined name: the page needs every join, and counts
@@ -840,14 +842,13 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 			// Read from indexes, the view costs less to count again than
 			// to carry through a window, and its page is merged from the
 			// sources' own orders.
-			if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&out.Total); err != nil {
+			stages := stageRef.MatchString(cond + " " + order)
+			count, cargs := sourceCount(f.Scope, cond, wargs, stageRef.MatchString(cond))
+			if err := db.queryRow(ctx, count, cargs...).Scan(&out.Total); err != nil {
 				return out, err
 			}
-			ids, iargs := db.sourcePage(f, cond, wargs, stageRef.MatchString(cond+" "+order), limit+1, offset)
-			q = "SELECT " + pageTicketColumns + " FROM (" + ids + ") pg CROSS JOIN " + outer +
-				" WHERE t.id = pg.pid ORDER BY " + order
-			qargs = slices.Concat(iargs, oargs)
-			counted = true
+			ids, iargs := db.sourcePage(f, cond, wargs, stages, limit+1, offset)
+			return db.cachedPage(ctx, out, ids, iargs, limit, offset)
 		} else {
 			q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + from +
 				" WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset) + ") pg CROSS JOIN " + outer +
@@ -868,12 +869,9 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 		}
 		var ct ticket.CustomerTicket
 		var owner *int64
-		switch {
-		case joined:
+		if joined {
 			err = scanCustomerTicket(rows, &ct, &out.Total)
-		case counted:
-			err = scanPageTicket(rows, &ct, &owner)
-		default:
+		} else {
 			err = scanPageTicket(rows, &ct, &owner, &out.Total)
 		}
 		if err != nil {
@@ -896,6 +894,70 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 		err = db.queryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+cond, args...).Scan(&out.Total)
 	}
 	return out, err
+}
+
+// sourceCount is the query counting a narrow view (cond, with args, over
+// tickets t and, if stages, their stage s): a count per source of the
+// scope, summed, each read from its own index.
+func sourceCount(sc ticket.Scope, cond string, args []any, stages bool) (string, []any) {
+	join := ""
+	if stages {
+		join = " JOIN stages s ON s.id = t.stage_id"
+	}
+	var parts []string
+	var out []any
+	for _, br := range scopeBranches(sc) {
+		parts = append(parts, "SELECT COUNT(*) AS n FROM "+br.from+join+" WHERE "+br.where+" AND "+cond)
+		out = slices.Concat(out, br.args, args)
+	}
+	return "SELECT CAST(SUM(n) AS BIGINT) FROM (" + strings.Join(parts, " UNION ALL ") + ") c", out
+}
+
+// cachedPage finishes a page of a narrow view whose total out holds: the
+// page query ids gives the page's ids and versions, the rows come from
+// pageTickets, the names from nameTickets.
+func (db *DB) cachedPage(ctx context.Context, out ticket.CustomerPage, ids string, args []any, limit, offset int) (ticket.CustomerPage, error) {
+	rows, err := db.query(ctx, ids, args...)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return out, err
+	}
+	var page []int64
+	var versions []time.Time
+	dest := make([]any, len(cols))
+	for i := 2; i < len(dest); i++ {
+		dest[i] = new(any)
+	}
+	for rows.Next() {
+		var id int64
+		var v time.Time
+		dest[0], dest[1] = &id, timeCol{&v}
+		if err := rows.Scan(dest...); err != nil {
+			return out, err
+		}
+		page, versions = append(page, id), append(versions, v)
+	}
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	rows.Close()
+	if len(page) > limit {
+		page, versions = page[:limit], versions[:limit]
+		out.NextCursor = offsetCursor(offset + limit)
+	}
+	items, owners, err := db.pageTickets(ctx, page, versions)
+	if err != nil {
+		return out, err
+	}
+	if err := db.nameTickets(ctx, items, owners); err != nil {
+		return out, err
+	}
+	out.Items = append(out.Items, items...)
+	return out, nil
 }
 
 // EachCustomerTicket streams a customer's whole view to fn, row by row.

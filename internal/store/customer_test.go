@@ -222,3 +222,66 @@ func TestVisibilityFilters(t *testing.T) {
 		}
 	})
 }
+
+// TestListRowsFollowChanges: a customer's list keeps the rows it read, and
+// shows every later change, made by this instance or by another one on
+// the same database, at the next read.
+func TestListRowsFollowChanges(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := t.Context()
+			o := storetest.Options(t, engine, nil)
+			a, err := store.Open(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			b, err := store.Open(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			me := newContact(t, a, "Ada", "Lovelace", nil)
+			tk := newTicket(t, a, "Printer jammed", me)
+			f := ticket.CustomerFilter{Scope: ticket.Scope{ContactID: me.ID}, Limit: 25}
+			subjects := func(db *store.DB) []string {
+				t.Helper()
+				page, err := db.CustomerTickets(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, it := range page.Items {
+					out = append(out, it.Subject+"/"+string(it.Priority))
+				}
+				return out
+			}
+			for _, db := range []*store.DB{a, b} {
+				if got := subjects(db); !slices.Equal(got, []string{"Printer jammed/"}) {
+					t.Fatalf("first read: %v", got)
+				}
+			}
+			for i, by := range []*store.DB{a, b} {
+				cur, err := by.Ticket(ctx, tk.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cur.Subject = fmt.Sprintf("Printer jammed again %d", i)
+				cur.Priority = ticket.Priority("high")
+				cur.UpdatedAt = by.Now()
+				if err := by.UpdateTicket(ctx, cur); err != nil {
+					t.Fatal(err)
+				}
+				want := []string{fmt.Sprintf("Printer jammed again %d/high", i)}
+				for _, db := range []*store.DB{a, b} {
+					if got := subjects(db); !slices.Equal(got, want) {
+						t.Errorf("after a change: %v, want %v", got, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -52,6 +52,7 @@ type DB struct {
 	batch    *batcher       // SQLite only
 	settings *settingsCache // shared by clock copies
 	queues   *queues        // shared by clock copies
+	rows     *pageRows      // shared by clock copies
 
 	migrator     *goose.Provider // built once, on first use
 	migratorErr  error
@@ -64,7 +65,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db := &DB{now: now, migratorOnce: new(sync.Once), settings: &settingsCache{}, queues: &queues{}}
+	db := &DB{now: now, migratorOnce: new(sync.Once), settings: &settingsCache{}, queues: &queues{}, rows: &pageRows{}}
 	if o.DatabaseURL != "" {
 		p, err := sql.Open("pgx", o.DatabaseURL)
 		if err != nil {

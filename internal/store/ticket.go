@@ -76,7 +76,9 @@ func (db *DB) Ticket(ctx context.Context, id int64) (*ticket.Ticket, error) {
 	return &t, nil
 }
 
-// UpdateTicket writes every mutable field of t.
+// UpdateTicket writes every mutable field of t. Callers set t.UpdatedAt
+// to the time of the change: customer lists keep rows until it moves
+// (pageRows).
 func (db *DB) UpdateTicket(ctx context.Context, t *ticket.Ticket) error {
 	props, err := jsonArg(t.Properties)
 	if err != nil {

@@ -12,7 +12,9 @@ import (
 // that than on its query. timeCol reads the stored form directly, so the
 // SQLite dialect hands it the text: in the outer SELECT list of a query,
 // a time column (the schema names every one …_at or …_until) is written
-// +col, which keeps its value and drops its declared type.
+// +col, which keeps its value and drops its declared type. A time column
+// renamed to another kind of name (a sort key: "t.created_at AS k") is
+// left alone, so that ORDER BY k can still follow an index.
 
 var (
 	plainTimesMemo sync.Map // query text → rewritten text
@@ -92,7 +94,19 @@ func rewriteSelectTimes(q string) string {
 				next++
 			}
 			call := next < len(q) && q[next] == '('
-			if isTimeColumn(word) && prev != "AS" && !call {
+			named := word // the result column's name
+			if wordAt(q, next, "AS") {
+				a := next + 2
+				for a < len(q) && isSpace(q[a]) {
+					a++
+				}
+				e := a
+				for e < len(q) && isWordByte(q[e]) {
+					e++
+				}
+				named = q[a:e]
+			}
+			if isTimeColumn(word) && isTimeColumn(named) && prev != "AS" && !call {
 				b.WriteByte('+')
 			}
 			b.WriteString(word)

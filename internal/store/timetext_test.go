@@ -16,6 +16,8 @@ func TestRewriteSelectTimes(t *testing.T) {
 		{"UPDATE t SET updated_at = ?", "UPDATE t SET updated_at = ?"},
 		{"INSERT INTO t (created_at) SELECT created_at FROM u", "INSERT INTO t (created_at) SELECT created_at FROM u"},
 		{"SELECT selected_at_x, format_at(1), 1.5 FROM t", "SELECT selected_at_x, format_at(1), 1.5 FROM t"},
+		{"SELECT t.id AS pid, t.last_activity_at AS k, t.updated_at AS version_at FROM t UNION ALL SELECT 1, 2, 3 ORDER BY 2",
+			"SELECT t.id AS pid, t.last_activity_at AS k, +t.updated_at AS version_at FROM t UNION ALL SELECT 1, 2, 3 ORDER BY 2"},
 	} {
 		if got := rewriteSelectTimes(c.in); got != c.want {
 			t.Errorf("rewriteSelectTimes(%q)\n got %q\nwant %q", c.in, got, c.want)
