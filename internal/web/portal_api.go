@@ -310,7 +310,7 @@ func (s *Server) portalTickets(w http.ResponseWriter, r *http.Request, v *visito
 	for i := range page.Items {
 		items[i] = toPortalTicket(v, &page.Items[i])
 	}
-	writeList(w, items, page.NextCursor, page.Total)
+	writePortalTickets(w, items, page.NextCursor, page.Total)
 	return nil
 }
 
