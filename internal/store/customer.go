@@ -113,9 +113,16 @@ type scopeBranch struct {
 }
 
 // scopeBranches are the sources of the scope's tickets (the first half of
-// the visibility rule), each read from its own index.
-func scopeBranches(sc ticket.Scope) []scopeBranch {
+// the visibility rule), each read from its own index; with q (SQLite
+// only, see narrowSearch), only those whose text holds q: the few
+// requested and shared ones each by its document, the company's by the
+// company's range of the text index.
+func (db *DB) scopeBranches(sc ticket.Scope, q string) []scopeBranch {
 	out := []scopeBranch{{"tickets t", "t.requester_id = ?", []any{sc.ContactID}}}
+	if q != "" && sc.CompanyID != 0 {
+		out[0].where += " AND t.company_id IS NOT ?"
+		out[0].args = append(out[0].args, sc.CompanyID)
+	}
 	shared := scopeBranch{"ticket_shares sh JOIN tickets t ON t.id = sh.ticket_id", "sh.contact_id = ? AND t.requester_id <> ?",
 		[]any{sc.ContactID, sc.ContactID}}
 	if sc.CompanyID != 0 {
@@ -123,17 +130,38 @@ func scopeBranches(sc ticket.Scope) []scopeBranch {
 		shared.args = append(shared.args, sc.CompanyID)
 	}
 	out = append(out, shared)
+	if q != "" {
+		match, margs := docMatches("t", q)
+		for i := range out {
+			out[i].where += " AND " + match
+			out[i].args = append(out[i].args, margs...)
+		}
+	}
 	if sc.CompanyID != 0 {
-		out = append(out, scopeBranch{"tickets t", "t.company_id = ? AND t.requester_id <> ?", []any{sc.CompanyID, sc.ContactID}})
+		company := scopeBranch{"tickets t", "t.company_id = ? AND t.requester_id <> ?", []any{sc.CompanyID, sc.ContactID}}
+		if q != "" {
+			// The contact's own tickets of the company are found here too,
+			// by the index, rather than one by one above.
+			set, key, sargs := searchSet(q, false)
+			lo, hi := companyKeys(sc.CompanyID)
+			company.from = "(SELECT m.k & " + searchIDMask + " AS mid FROM (" + set + " AND " + key + " BETWEEN ? AND ?) m) x CROSS JOIN tickets t INDEXED BY tickets_company_ids"
+			company.where = "t.company_id = ? AND t.id = x.mid"
+			company.args = slices.Concat(sargs, []any{lo, hi, sc.CompanyID})
+		}
+		out = append(out, company)
 	}
 	return out
 }
+
+// narrowSearch reports whether a search by q can go through scopeBranches:
+// on SQLite, whose search documents are keyed by company.
+func (db *DB) narrowSearch(q string) bool { return q == "" || db.Engine() == "sqlite" }
 
 // scopeSources is the third spelling of the rule's first half, for views
 // that need no column but the narrow ones: the columns cols (and id) of the
 // tickets the contact requested, was shared, or whose company it sees,
 // each ticket once, as a FROM aliased t. They come from the indexes alone.
-func scopeSources(sc ticket.Scope, cols []string) (string, []any) {
+func (db *DB) scopeSources(sc ticket.Scope, q string, cols []string) (string, []any) {
 	list := "t.id"
 	for _, c := range cols {
 		if c != "id" {
@@ -142,7 +170,7 @@ func scopeSources(sc ticket.Scope, cols []string) (string, []any) {
 	}
 	var parts []string
 	var args []any
-	for _, br := range scopeBranches(sc) {
+	for _, br := range db.scopeBranches(sc, q) {
 		parts = append(parts, "SELECT "+list+" FROM "+br.from+" WHERE "+br.where)
 		args = append(args, br.args...)
 	}
@@ -155,19 +183,23 @@ func scopeSources(sc ticket.Scope, cols []string) (string, []any) {
 // merged and cut to the page, so that the first pages of a long view read
 // little more than the page. Its rows are pid, version_at (the ticket's
 // updated_at) and the sort keys.
-func (db *DB) sourcePage(f ticket.CustomerFilter, cond string, args []any, stages bool, limit, offset int) (string, []any) {
+//
+// With window, the view is counted in the same pass: the rows are pid,
+// version_at and total. A search reads every match to count them anyway,
+// and finds each match once instead of twice.
+func (db *DB) sourcePage(f ticket.CustomerFilter, cond string, args []any, stages bool, limit, offset int, window bool) (string, []any) {
 	expr, kargs := db.customerSortKey(f)
 	dir := " DESC"
 	if f.Asc {
 		dir = " ASC"
 	}
-	sel, order := "t.id AS pid, t.updated_at AS version_at", "1"+dir
+	sel, order, named := "t.id AS pid, t.updated_at AS version_at", "1"+dir, "pid"+dir
 	switch {
 	case expr == "":
 	case notNullKeys[expr]:
-		sel, order = sel+", "+expr+" AS k", "3"+dir+", 1"+dir
+		sel, order, named = sel+", "+expr+" AS k", "3"+dir+", 1"+dir, "k"+dir+", pid"+dir
 	default:
-		sel, order = sel+", ("+expr+") IS NULL AS kn, "+expr+" AS k", "3, 4"+dir+", 1"+dir
+		sel, order, named = sel+", ("+expr+") IS NULL AS kn, "+expr+" AS k", "3, 4"+dir+", 1"+dir, "kn, k"+dir+", pid"+dir
 		kargs = append(slices.Clone(kargs), kargs...)
 	}
 	from := ""
@@ -176,9 +208,13 @@ func (db *DB) sourcePage(f ticket.CustomerFilter, cond string, args []any, stage
 	}
 	var parts []string
 	var out []any
-	for _, br := range scopeBranches(f.Scope) {
+	for _, br := range db.scopeBranches(f.Scope, f.Q) {
 		parts = append(parts, "SELECT "+sel+" FROM "+br.from+from+" WHERE "+br.where+" AND "+cond)
 		out = slices.Concat(out, kargs, br.args, args)
+	}
+	if window {
+		return "SELECT pid, version_at, COUNT(*) OVER () AS total FROM (" + strings.Join(parts, " UNION ALL ") + ") v ORDER BY " +
+			named + limitOffset(limit, offset), out
 	}
 	return strings.Join(parts, " UNION ALL ") + " ORDER BY " + order + limitOffset(limit, offset), out
 }
@@ -192,7 +228,7 @@ var (
 // is order: from the narrow sources, with the columns it uses, when it
 // needs nothing else (narrow), joining stages only when it needs them.
 func (db *DB) customerView(f ticket.CustomerFilter, order string) (from string, fromArgs []any, cond string, args []any, narrow bool, err error) {
-	if f.Scope.ContactID > 0 && f.Q == "" {
+	if f.Scope.ContactID > 0 && db.narrowSearch(f.Q) {
 		rule, rargs := db.scopeRule(f.Scope)
 		where, wargs, err := db.customerWhere(f, rule, rargs)
 		if err != nil {
@@ -212,7 +248,7 @@ func (db *DB) customerView(f ticket.CustomerFilter, order string) (from string, 
 			if stages && !slices.Contains(cols, "stage_id") {
 				cols = append(cols, "stage_id")
 			}
-			from, sargs := scopeSources(f.Scope, cols)
+			from, sargs := db.scopeSources(f.Scope, f.Q, cols)
 			if stages {
 				from += " JOIN stages s ON s.id = t.stage_id"
 			}
@@ -843,12 +879,21 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 			// to carry through a window, and its page is merged from the
 			// sources' own orders.
 			stages := stageRef.MatchString(cond + " " + order)
-			count, cargs := sourceCount(f.Scope, cond, wargs, stageRef.MatchString(cond))
-			if err := db.queryRow(ctx, count, cargs...).Scan(&out.Total); err != nil {
-				return out, err
+			window := f.Q != ""
+			if !window {
+				count, cargs := db.sourceCount(f.Scope, f.Q, cond, wargs, stageRef.MatchString(cond))
+				if err := db.queryRow(ctx, count, cargs...).Scan(&out.Total); err != nil {
+					return out, err
+				}
 			}
-			ids, iargs := db.sourcePage(f, cond, wargs, stages, limit+1, offset)
-			return db.cachedPage(ctx, out, ids, iargs, limit, offset)
+			ids, iargs := db.sourcePage(f, cond, wargs, stages, limit+1, offset, window)
+			out, err = db.cachedPage(ctx, out, ids, iargs, limit, offset, window)
+			if err == nil && window && len(out.Items) == 0 && offset > 0 {
+				// Past the end: the page is empty, the view may not be.
+				count, cargs := db.sourceCount(f.Scope, f.Q, cond, wargs, stageRef.MatchString(cond))
+				err = db.queryRow(ctx, count, cargs...).Scan(&out.Total)
+			}
+			return out, err
 		} else {
 			q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + from +
 				" WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset) + ") pg CROSS JOIN " + outer +
@@ -899,24 +944,25 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 // sourceCount is the query counting a narrow view (cond, with args, over
 // tickets t and, if stages, their stage s): a count per source of the
 // scope, summed, each read from its own index.
-func sourceCount(sc ticket.Scope, cond string, args []any, stages bool) (string, []any) {
+func (db *DB) sourceCount(sc ticket.Scope, q, cond string, args []any, stages bool) (string, []any) {
 	join := ""
 	if stages {
 		join = " JOIN stages s ON s.id = t.stage_id"
 	}
 	var parts []string
 	var out []any
-	for _, br := range scopeBranches(sc) {
+	for _, br := range db.scopeBranches(sc, q) {
 		parts = append(parts, "SELECT COUNT(*) AS n FROM "+br.from+join+" WHERE "+br.where+" AND "+cond)
 		out = slices.Concat(out, br.args, args)
 	}
 	return "SELECT CAST(SUM(n) AS BIGINT) FROM (" + strings.Join(parts, " UNION ALL ") + ") c", out
 }
 
-// cachedPage finishes a page of a narrow view whose total out holds: the
-// page query ids gives the page's ids and versions, the rows come from
+// cachedPage finishes a page of a narrow view whose total out holds (or,
+// with window, the page query gives): the page query ids gives the page's
+// ids and versions, the rows come from
 // pageTickets, the names from nameTickets.
-func (db *DB) cachedPage(ctx context.Context, out ticket.CustomerPage, ids string, args []any, limit, offset int) (ticket.CustomerPage, error) {
+func (db *DB) cachedPage(ctx context.Context, out ticket.CustomerPage, ids string, args []any, limit, offset int, window bool) (ticket.CustomerPage, error) {
 	rows, err := db.query(ctx, ids, args...)
 	if err != nil {
 		return out, err
@@ -936,6 +982,9 @@ func (db *DB) cachedPage(ctx context.Context, out ticket.CustomerPage, ids strin
 		var id int64
 		var v time.Time
 		dest[0], dest[1] = &id, timeCol{&v}
+		if window {
+			dest[2] = &out.Total
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return out, err
 		}
