@@ -446,9 +446,10 @@ func (s *Server) deskInbox(w http.ResponseWriter, r *http.Request, a *agent.Agen
 // deskTimes presents the times of a list, each relative phrase made once:
 // a page of fifty rows shows few distinct ones ("3 days ago").
 type deskTimes struct {
-	loc *i18n.Localizer
-	now time.Time
-	rel map[string]string
+	loc   *i18n.Localizer
+	now   time.Time
+	rel   map[string]string
+	exact map[int64]string // by minute: the exact time shows minutes
 }
 
 func (d *deskTimes) at(t time.Time) pageTime {
@@ -466,7 +467,16 @@ func (d *deskTimes) at(t time.Time) pageTime {
 		rel = d.loc.Relative(t, d.now.UTC())
 		d.rel[key] = rel
 	}
-	return pageTime{ISO: t.Format(time.RFC3339), Rel: rel, Exact: d.loc.DateTime(t, time.UTC) + " UTC"}
+	minute := t.Unix() / 60
+	exact, ok := d.exact[minute]
+	if !ok {
+		exact = d.loc.DateTime(t, time.UTC) + " UTC"
+		if d.exact == nil {
+			d.exact = map[int64]string{}
+		}
+		d.exact[minute] = exact
+	}
+	return pageTime{ISO: t.Format(time.RFC3339), Rel: rel, Exact: exact}
 }
 
 // deskInboxChoices fills in the inbox's views and filter choices.

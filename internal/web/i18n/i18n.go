@@ -113,9 +113,10 @@ func readFiles(fsys fs.FS) (*Catalog, error) {
 	c.ids = slices.Sorted(maps.Keys(c.messages[Languages[0]]))
 	for _, lang := range Languages {
 		l := &Localizer{
-			lang: lang,
-			loc:  goi18n.NewLocalizer(bundle, lang),
-			cal:  calendars[lang],
+			lang:  lang,
+			loc:   goi18n.NewLocalizer(bundle, lang),
+			cal:   calendars[lang],
+			plain: new(sync.Map),
 		}
 		l.label = l.T("label.tickets")
 		c.localizers[lang] = l
@@ -187,6 +188,9 @@ type Localizer struct {
 	loc   *goi18n.Localizer
 	cal   calendar
 	label string
+	// plain remembers messages without data (most of a page's), by
+	// ticket label and id: filling one in runs a template.
+	plain *sync.Map
 }
 
 // Lang returns the language tag, as used in <html lang>.
@@ -211,7 +215,16 @@ func (l *Localizer) WithTicketLabel(label string) *Localizer {
 // exist comes back as its id, so a page showing a raw id is noticed rather
 // than breaking.
 func (l *Localizer) T(id string, data ...map[string]any) string {
-	return l.localize(id, nil, l.data(data))
+	if len(data) > 0 || l.plain == nil {
+		return l.localize(id, nil, l.data(data))
+	}
+	key := l.label + "\x00" + id
+	if s, ok := l.plain.Load(key); ok {
+		return s.(string)
+	}
+	s := l.localize(id, nil, l.data(nil))
+	l.plain.Store(key, s)
+	return s
 }
 
 // N returns the counted message id in the plural form count needs in this
