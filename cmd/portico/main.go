@@ -263,6 +263,33 @@ func (a *app) startDeliveries(ctx context.Context) <-chan struct{} {
 	return done
 }
 
+// tidyEvery is how often serve removes what has expired.
+const tidyEvery = time.Hour
+
+// startTidying removes expired sessions, rate-limit windows, used tokens
+// and unfinished single sign-ins at start and then every interval, until
+// ctx ends; the returned channel closes once it has stopped. Several
+// instances may do it at once: a row is simply deleted by one of them.
+func (a *app) startTidying(ctx context.Context, every time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if err := a.db.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.log.Warn("removing expired sessions", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return done
+}
+
 func (a *app) close() { a.files.Close() }
 
 // serve runs the HTTP server until ctx ends, then drains requests.
@@ -313,11 +340,13 @@ func (a *app) serve(ctx context.Context, demo bool, stdout io.Writer) error {
 	hs.RegisterOnShutdown(srv.EndStreams)
 	wctx, stopWorkers := context.WithCancel(ctx)
 	workers := a.startDeliveries(wctx)
+	tidied := a.startTidying(wctx, tidyEvery)
 	// The workers stop with the server, whichever way it ends; a send
 	// they cut short is sent again by the next process.
 	defer func() {
 		stopWorkers()
 		<-workers
+		<-tidied
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

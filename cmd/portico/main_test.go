@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"portico/internal/auth"
 	"portico/internal/delivery"
 	"portico/internal/mail"
 	"portico/internal/mail/mailtest"
@@ -591,4 +592,53 @@ func TestProcessesShareQueue(t *testing.T) {
 	if logged != total {
 		t.Errorf("the processes logged %d sends, want %d", logged, total)
 	}
+}
+
+// TestServeRemovesExpiredSessions: serve deletes expired sessions when it
+// starts (and every tidyEvery after), and leaves live ones.
+func TestServeRemovesExpiredSessions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	env := []string{"PORTICO_DATA_DIR=" + dir, "PORTICO_ADDR=127.0.0.1:0", "PORTICO_DATABASE_URL=", "PORTICO_SMTP_URL=", "PORTICO_SMS_URL="}
+	portico(t, bin, env, "migrate")
+	portico(t, bin, env, "admin", "create", "--email", "boss@example.com", "--password", "correct horse")
+	ctx := t.Context()
+	db, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	boss, err := db.AgentByEmail(ctx, "boss@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for _, s := range []struct {
+		hash    string
+		expires time.Time
+	}{{"expired-session-hash", now.Add(-time.Hour)}, {"live-session-hash", now.Add(time.Hour)}} {
+		sess := &auth.Session{Kind: auth.KindAgent, AgentID: boss.ID, CreatedAt: now.Add(-2 * time.Hour), LastSeenAt: now.Add(-2 * time.Hour), ExpiresAt: s.expires}
+		if err := db.CreateSession(ctx, sess, []byte(s.hash), auth.Client{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, _, logs := serveBinary(t, bin, dir, env)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, err := db.SessionByToken(ctx, []byte("expired-session-hash"))
+		if errors.Is(err, nil) && time.Now().After(deadline) {
+			t.Fatalf("the expired session is still there\n%s", logs.String())
+		}
+		if err != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := db.SessionByToken(ctx, []byte("live-session-hash")); err != nil {
+		t.Errorf("the live session: %v", err)
+	}
+	stopBinary(t, srv, logs)
 }
