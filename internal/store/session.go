@@ -74,16 +74,24 @@ func (db *DB) Hits(ctx context.Context, bucket string, window time.Time) (int, e
 	return n, err
 }
 
-// DeleteExpired removes sessions, rate-limit windows, used tokens and
-// single sign-ins under way that can no longer matter.
+// rateWindowsKept is how long a rate-limit window is kept after it
+// started: the longest window is an hour (account.CodeWindow).
+const rateWindowsKept = 24 * time.Hour
+
+// DeleteExpired removes what can no longer matter at before: sessions,
+// used tokens and single sign-ins under way that expired, and rate-limit
+// windows that started rateWindowsKept earlier.
 func (db *DB) DeleteExpired(ctx context.Context, before time.Time) error {
-	for _, q := range []string{
-		"DELETE FROM sessions WHERE expires_at < ?",
-		"DELETE FROM rate_limits WHERE window_start < ?",
-		"DELETE FROM used_tokens WHERE expires_at < ?",
-		"DELETE FROM sso_requests WHERE expires_at < ?",
+	for _, q := range []struct {
+		sql string
+		at  time.Time
+	}{
+		{"DELETE FROM sessions WHERE expires_at < ?", before},
+		{"DELETE FROM rate_limits WHERE window_start < ?", before.Add(-rateWindowsKept)},
+		{"DELETE FROM used_tokens WHERE expires_at < ?", before},
+		{"DELETE FROM sso_requests WHERE expires_at < ?", before},
 	} {
-		if _, err := db.exec(ctx, q, before); err != nil {
+		if _, err := db.exec(ctx, q.sql, q.at); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"portico/internal/apperr"
 	"portico/internal/sso"
 	"portico/internal/store"
+	"portico/internal/store/storetest"
 )
 
 func TestSingleSignOnRecords(t *testing.T) {
@@ -91,5 +92,29 @@ func TestSingleSignOnRecords(t *testing.T) {
 				t.Errorf("identities of the account = %v, %v", list, err)
 			}
 		})
+	})
+}
+
+// TestDeleteExpiredKeepsLiveLimits: the sweep leaves a rate-limit window
+// that still counts, and removes one of yesterday.
+func TestDeleteExpiredKeepsLiveLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		now := time.Now().UTC().Truncate(time.Hour)
+		old := now.Add(-25 * time.Hour)
+		for _, w := range []time.Time{now, old} {
+			if _, err := db.Hit(ctx, "login:ada", w); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.DeleteExpired(ctx, now.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.Hits(ctx, "login:ada", now); err != nil || n != 1 {
+			t.Errorf("the current window: %d, %v; want 1", n, err)
+		}
+		if n, err := db.Hits(ctx, "login:ada", old); err != nil || n != 0 {
+			t.Errorf("yesterday's window: %d, %v; want 0", n, err)
+		}
 	})
 }
