@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"portico/internal/agent"
@@ -224,6 +226,45 @@ var (
 	stageRef  = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.])s\.`)
 )
 
+// narrowView is what a view's condition and order need of a ticket: the
+// columns of t (with stage_id when it joins stages s), and whether the
+// narrow indexes hold them all.
+type narrowView struct {
+	narrow, stages bool
+	cols           []string
+}
+
+var narrowViews sync.Map // condition and order → narrowView
+
+// narrowOf reads the columns of t that text (a view's condition and
+// order) uses; the few shapes views take are read once each.
+func narrowOf(text string) narrowView {
+	if v, ok := narrowViews.Load(text); ok {
+		return v.(narrowView)
+	}
+	v := narrowView{narrow: true}
+	for _, m := range ticketRef.FindAllStringSubmatch(text, -1) {
+		v.narrow = v.narrow && slices.Contains(strings.Split(narrowColumns, ", "), m[1])
+		if !slices.Contains(v.cols, m[1]) {
+			v.cols = append(v.cols, m[1])
+		}
+	}
+	v.stages = stageRef.MatchString(text)
+	if v.stages && !slices.Contains(v.cols, "stage_id") {
+		v.cols = append(v.cols, "stage_id")
+	}
+	if narrowViewsN.Add(1) <= maxNarrowViews {
+		narrowViews.Store(text, v)
+	}
+	return v
+}
+
+var narrowViewsN atomic.Int64
+
+// maxNarrowViews bounds narrowViews: conditions hold placeholders, not
+// values, so views take few shapes; past the bound they are read each time.
+const maxNarrowViews = 4096
+
 // customerView is the FROM and WHERE of a customer's view whose ORDER BY
 // is order: from the narrow sources, with the columns it uses, when it
 // needs nothing else (narrow), joining stages only when it needs them.
@@ -235,21 +276,9 @@ func (db *DB) customerView(f ticket.CustomerFilter, order string) (from string, 
 			return "", nil, "", nil, false, err
 		}
 		cond := strings.Join(where, " AND ")
-		narrow := true
-		var cols []string
-		for _, m := range ticketRef.FindAllStringSubmatch(cond+" "+order, -1) {
-			narrow = narrow && slices.Contains(strings.Split(narrowColumns, ", "), m[1])
-			if !slices.Contains(cols, m[1]) {
-				cols = append(cols, m[1])
-			}
-		}
-		if narrow {
-			stages := stageRef.MatchString(cond + " " + order)
-			if stages && !slices.Contains(cols, "stage_id") {
-				cols = append(cols, "stage_id")
-			}
-			from, sargs := db.scopeSources(f.Scope, f.Q, cols)
-			if stages {
+		if v := narrowOf(cond + " " + order); v.narrow {
+			from, sargs := db.scopeSources(f.Scope, f.Q, v.cols)
+			if v.stages {
 				from += " JOIN stages s ON s.id = t.stage_id"
 			}
 			return from, sargs, cond, wargs, true, nil
