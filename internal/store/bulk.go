@@ -71,8 +71,9 @@ const bulkChunk = 10_000
 // stage, an agent answered and moved on: the ticket in its final state, its
 // first public message, the agent's public reply, their ticket.created and
 // message.created events, now and then a share with a colleague; accounts
-// come with their identities and account.opened events. Triggers (SQLite
-// FTS5) and GIN indexes (PostgreSQL) index the text as for any other row.
+// come with their identities and account.opened events. Triggers index the
+// text as for any other row on SQLite; on PostgreSQL each transaction
+// writes its tickets' search documents at its end (bulkDocsTriggers).
 // Ids follow the highest in use; run it on an idle database.
 func (db *DB) GenerateBulk(ctx context.Context, o BulkOptions) (*BulkResult, error) {
 	g, err := db.newBulkGen(ctx, o)
@@ -424,8 +425,46 @@ func (g *bulkGen) requester(i int) (bulkContact, bool) {
 	return g.contacts[bulkPick(g.rng, pool)-g.firstCt], false
 }
 
+// bulkDocsTriggers turns off, or back on, the PostgreSQL triggers that keep
+// a search document as tickets and messages are inserted (migration
+// 00011). Generation turns them off in each of its transactions and writes
+// the documents of the transaction's tickets at its end (bulkDocsSQL), once
+// each and company by company as the migration wrote the existing ones,
+// instead of once per ticket and again per message. ALTER TABLE is part of
+// the transaction: the triggers are on again when it ends, however it ends.
+func (g *bulkGen) bulkDocsTriggers(ctx context.Context, on bool) error {
+	verb := "DISABLE"
+	if on {
+		verb = "ENABLE"
+	}
+	for _, q := range []string{"ALTER TABLE tickets %s TRIGGER ticket_docs_ticket_insert", "ALTER TABLE messages %s TRIGGER ticket_docs_message_insert"} {
+		if _, err := g.db.exec(ctx, fmt.Sprintf(q, verb)); err != nil {
+			return fmt.Errorf("search document triggers: %w", err)
+		}
+	}
+	return nil
+}
+
+// bulkDocsSQL writes the search documents of the tickets with ids in
+// [?, ?), as the triggers would have.
+const bulkDocsSQL = `INSERT INTO ticket_docs (ticket_id, company_id, doc, notes)
+	SELECT t.id, t.company_id, lower(t.subject || COALESCE(E'\n' || m.doc, '')), lower(COALESCE(m.notes, ''))
+	FROM tickets t
+	LEFT JOIN (SELECT ticket_id, string_agg(body, E'\n' ORDER BY id) FILTER (WHERE NOT internal) AS doc,
+			string_agg(body, E'\n' ORDER BY id) FILTER (WHERE internal) AS notes
+		FROM messages WHERE ticket_id >= ? AND ticket_id < ? GROUP BY ticket_id) m ON m.ticket_id = t.id
+	WHERE t.id >= ? AND t.id < ?
+	ORDER BY t.company_id, t.id`
+
 // tickets writes tickets [from, to).
 func (g *bulkGen) tickets(ctx context.Context, from, to int) error {
+	pg := g.db.Engine() == "postgres"
+	if pg {
+		if err := g.bulkDocsTriggers(ctx, false); err != nil {
+			return err
+		}
+	}
+	first := g.next["tickets"]
 	tk := g.inserter(ctx, "tickets", `id, subject, requester_id, company_id, inbox_id, pipeline_id, stage_id, owner_id, priority,
 		source, reply_channel, draft, properties, created_at, updated_at, last_activity_at, stage_entered_at, closed_at`, &g.res.Tickets)
 	ms := g.inserter(ctx, "messages", `id, ticket_id, author_type, author_agent_id, author_contact_id, body, internal, resolution,
@@ -439,7 +478,14 @@ func (g *bulkGen) tickets(ctx context.Context, from, to int) error {
 			return err
 		}
 	}
-	return bulkFlushAll(ctx, tk, ms, ev, sh)
+	if err := bulkFlushAll(ctx, tk, ms, ev, sh); err != nil || !pg {
+		return err
+	}
+	end := g.next["tickets"]
+	if _, err := g.db.exec(ctx, bulkDocsSQL, first, end, first, end); err != nil {
+		return fmt.Errorf("search documents: %w", err)
+	}
+	return g.bulkDocsTriggers(ctx, true)
 }
 
 func (g *bulkGen) ticket(ctx context.Context, i int, step time.Duration, tk, ms, ev, sh *bulkInsert) error {

@@ -145,6 +145,40 @@ func TestGenerateBulk(t *testing.T) {
 		if hits.Total == 0 || hits.Total >= org.Total {
 			t.Errorf("search in the company found %d of %d", hits.Total, org.Total)
 		}
+		// Every generated ticket has its search document: a search inside
+		// the company finds exactly the tickets whose subject or messages
+		// hold the word, through the trigram index or, for 网络, the
+		// index of ideographic pairs.
+		var texts []string
+		if err := db.EachCustomerTicket(ctx, ticket.CustomerFilter{Scope: wide, View: ticket.ViewOrganization}, func(ct ticket.CustomerTicket) error {
+			ms, err := db.Messages(ctx, ct.ID, false)
+			if err != nil {
+				return err
+			}
+			text := ct.Subject
+			for _, m := range ms {
+				text += "\n" + m.Body
+			}
+			texts = append(texts, strings.ToLower(text))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"vpn", "faktura", "网络"} {
+			want := 0
+			for _, text := range texts {
+				if strings.Contains(text, q) {
+					want++
+				}
+			}
+			found, err := svc.CustomerTickets(ctx, ticket.CustomerFilter{Scope: wide, Q: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == 0 || found.Total != want {
+				t.Errorf("search %q in the company found %d tickets, %d hold it", q, found.Total, want)
+			}
+		}
 		detail, err := svc.CustomerTicket(ctx, wide, mine.Items[0].ID)
 		if err != nil {
 			t.Fatal(err)
@@ -164,6 +198,10 @@ func TestGenerateBulk(t *testing.T) {
 		}
 		if created.ID <= all.Items[0].ID {
 			t.Errorf("new ticket id %d is not after the generated ones (%d)", created.ID, all.Items[0].ID)
+		}
+		// and keeps the search documents again.
+		if found, err := db.Tickets(ctx, ticket.Filter{Q: "still works"}); err != nil || found.Total != 1 {
+			t.Errorf("search for the new ticket's message: %d found, %v", found.Total, err)
 		}
 	})
 }

@@ -32,9 +32,9 @@ var _ ticket.CustomerStore = (*DB)(nil)
 // The rule has two spellings of one meaning. For one ticket, found by id,
 // it is tested row by row. For lists and counts (many) the visible ids are
 // gathered from the requester, share and company indexes first, so that a
-// customer's view never scans the whole table. A search (q, on SQLite)
-// narrows each of those sources by its own index before they are joined:
-// the company's tickets by the company's range of search documents.
+// customer's view never scans the whole table. A search (q) narrows each
+// of those sources by its own index before they are joined: the company's
+// tickets by the company's range of search documents.
 func (db *DB) scopeCond(sc ticket.Scope, many bool, q string) (string, []any) {
 	if sc.ContactID <= 0 {
 		return "1 = 0", nil
@@ -63,6 +63,25 @@ func (db *DB) scopeCond(sc ticket.Scope, many bool, q string) (string, []any) {
 			args = slices.Concat(args, sargs, []any{lo, hi})
 		}
 		b.WriteString(")")
+	case many && q != "":
+		// PostgreSQL: the same three sources, each narrowed by the search
+		// documents, the requester's and the shared tickets' read one by
+		// one, the company's looked up in the company's entries of an index.
+		match, margs := pgDocMatch("d", q, false)
+		args = slices.Concat([]any{sc.ContactID}, margs, []any{sc.ContactID}, margs)
+		b.WriteString("(t.id IN (SELECT rt.id FROM tickets rt JOIN ticket_docs d ON d.ticket_id = rt.id WHERE rt.requester_id = ?")
+		if sc.CompanyID != 0 {
+			b.WriteString(" AND rt.company_id IS DISTINCT FROM ?")
+			args = slices.Insert(args, 1, any(sc.CompanyID))
+		}
+		b.WriteString(" AND " + match +
+			" UNION ALL SELECT sh.ticket_id FROM ticket_shares sh JOIN ticket_docs d ON d.ticket_id = sh.ticket_id WHERE sh.contact_id = ? AND " + match)
+		if sc.CompanyID != 0 {
+			cmatch, cargs := pgCompanyMatch("d", q)
+			b.WriteString(" UNION ALL SELECT d.ticket_id FROM ticket_docs d WHERE d.company_id = ? AND " + cmatch)
+			args = slices.Concat(args, []any{sc.CompanyID}, cargs)
+		}
+		b.WriteString(")")
 	case many:
 		b.WriteString("(t.id IN (SELECT rt.id FROM tickets rt WHERE rt.requester_id = ? UNION ALL SELECT sh.ticket_id FROM ticket_shares sh WHERE sh.contact_id = ?")
 		if sc.CompanyID != 0 {
@@ -78,11 +97,6 @@ func (db *DB) scopeCond(sc ticket.Scope, many bool, q string) (string, []any) {
 		}
 	}
 	b.WriteString(")")
-	if many && q != "" && db.Engine() != "sqlite" {
-		cond, a := db.dialect.textSearch(q, false)
-		b.WriteString(" AND " + cond)
-		args = append(args, a...)
-	}
 	rule, rargs := db.scopeRule(sc)
 	return "(" + b.String() + " AND " + rule + ")", append(args, rargs...)
 }

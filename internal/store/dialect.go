@@ -4,10 +4,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	msqlite "modernc.org/sqlite"
@@ -261,14 +263,50 @@ func (postgresDialect) translate(err error) error {
 	return err
 }
 
+// textSearch tests the ticket's search document (migration 00011), which
+// the planner reaches from the ticket or through the trigram indexes,
+// whichever the other conditions make cheaper.
 func (postgresDialect) textSearch(q string, internal bool) (string, []any) {
-	pub := " AND NOT m.internal"
-	if internal {
-		pub = ""
+	match, args := pgDocMatch("d", q, internal)
+	return "EXISTS (SELECT 1 FROM ticket_docs d WHERE d.ticket_id = t.id AND " + match + ")", args
+}
+
+// pgTrigrams reports whether the trigram indexes answer a search for q:
+// pg_trgm takes trigrams from the words (letters and digits) of the
+// pattern, and a query shorter than three characters has none.
+func pgTrigrams(q string) bool {
+	return utf8.RuneCountInString(q) >= 3 && strings.IndexFunc(q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
+// pgDocMatch is the condition "the search document d (ticket_docs) holds
+// q", in the public text or, when notes, in either. The documents are
+// lower-cased, so this is ILIKE '%q%' on the subject and on each message,
+// with q taken literally. A query the trigram indexes answer is a LIKE they
+// serve; any other (shorter, or without a letter or digit) is a plain
+// strpos, which no index serves, so that it reads only the documents the
+// other conditions leave rather than all of an index.
+func pgDocMatch(d, q string, notes bool) (string, []any) {
+	cond, arg := "%s LIKE LOWER(?) ESCAPE '\\'", any("%"+escapeLike(q)+"%")
+	if !pgTrigrams(q) {
+		cond, arg = "strpos(%s, LOWER(?)) > 0", q
 	}
-	like := "%" + escapeLike(q) + "%"
-	return `(t.subject ILIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.body ILIKE ? ESCAPE '\'` + pub + `))`,
-		[]any{like, like}
+	if !notes {
+		return fmt.Sprintf(cond, d+".doc"), []any{arg}
+	}
+	return "(" + fmt.Sprintf(cond, d+".doc") + " OR " + fmt.Sprintf(cond, d+".notes") + ")", []any{arg, arg}
+}
+
+// pgCompanyMatch is pgDocMatch on the public text for documents d that the
+// caller limits to one company (d.company_id = ?), so that an index leading
+// with the company answers it: the trigram one, or for one or two Chinese,
+// Japanese or Korean characters the one of their characters and pairs
+// (ticket_grams), the document itself confirming what it finds. Other short
+// queries read the company's documents.
+func pgCompanyMatch(d, q string) (string, []any) {
+	if utf8.RuneCountInString(q) >= 3 || !indexed(q) {
+		return pgDocMatch(d, q, false)
+	}
+	return "ticket_grams(" + d + ".doc) @> ticket_grams(LOWER(?)) AND strpos(" + d + ".doc, LOWER(?)) > 0", []any{q, q}
 }
 
 func escapeLike(s string) string {

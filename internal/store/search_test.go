@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"portico/internal/contact"
 	"portico/internal/event"
@@ -267,4 +269,242 @@ func TestCustomerSearch(t *testing.T) {
 			t.Errorf("after the company went, the requester's ticket: found %q", got)
 		}
 	})
+}
+
+// The search documents follow every change of what they are made of: a
+// message edited, turned into a note and back, or deleted, and a ticket
+// moved to another company. Notes are found by agents only, short and
+// ideographic queries inside a company as well as long ones, and % and _
+// in a query are plain characters.
+func TestSearchFollowsChanges(t *testing.T) {
+	eachRaw(t, func(t *testing.T, db *store.DB, raw *rawDB, _ *clock) {
+		ctx := t.Context()
+		svc := ticket.NewService(db)
+		agent := newAgent(t, db, "agent@example.com")
+		acme := newCompany(t, db, "Acme", nil)
+		globex := newCompany(t, db, "Globex", nil)
+		ada := newContact(t, db, "Ada", "", &acme.ID)
+		bob := newContact(t, db, "Bob", "", &acme.ID)
+		eve := newContact(t, db, "Eve", "", &globex.ID)
+
+		names := map[int64]string{}
+		create := func(name string, who *contact.Contact, subject, body string) *ticket.Ticket {
+			t.Helper()
+			tk, err := svc.Create(ctx, event.Actor{Type: event.ActorContact, ID: who.ID},
+				ticket.NewTicket{Subject: subject, Body: body, RequesterID: who.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			names[tk.ID] = name
+			return tk
+		}
+		reply := func(tk *ticket.Ticket, body string, internal bool) *ticket.Message {
+			t.Helper()
+			m, err := svc.AddAgentMessage(ctx, agent.ID, ticket.MessageDesk, tk.ID, ticket.NewMessage{Body: body, Internal: internal})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		// edit changes messages as the store never does; on SQLite the
+		// text index takes the change in at the store's next write.
+		edit := func(q string, args ...any) {
+			t.Helper()
+			raw.exec(q, args...)
+			if err := db.InTx(ctx, func(context.Context) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		laptop := create("laptop", bob, "Laptop battery", "The battery swells")
+		first, err := db.Messages(ctx, laptop.ID, true)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("messages of the new ticket: %v, %v", first, err)
+		}
+		fuser := reply(laptop, "We replaced the fuser unit", false)
+		network := create("network", bob, "网络很慢", "办公室的网络从早上开始就很慢")
+		reply(network, "已转交网络组处理，内部备注", true)
+		create("discount", ada, "Rabatt 50% på licenser", "Fakturan 10_000 kr stämmer inte")
+		create("plain", ada, "Rabatt 500 kronor", "Fakturan 10 000 kr")
+
+		company := ticket.Scope{ContactID: ada.ID, CompanyID: acme.ID}
+		own := ticket.Scope{ContactID: bob.ID}
+		other := ticket.Scope{ContactID: eve.ID, CompanyID: globex.ID}
+		customer := func(sc ticket.Scope, q string) []string {
+			t.Helper()
+			p, err := db.CustomerTickets(ctx, ticket.CustomerFilter{Scope: sc, Q: q, Sort: ticket.SortID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range p.Items {
+				got = append(got, names[it.ID])
+			}
+			if p.Total != len(got) {
+				t.Errorf("customer search %q: total %d for %d items", q, p.Total, len(got))
+			}
+			slices.Sort(got)
+			return got
+		}
+		desk := func(q string) []string {
+			t.Helper()
+			p, err := db.Tickets(ctx, ticket.Filter{Sort: ticket.SortID, Q: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range p.Items {
+				got = append(got, names[it.ID])
+			}
+			slices.Sort(got)
+			return got
+		}
+		type want struct {
+			q                         string
+			company, own, other, desk []string
+		}
+		check := func(when string, tests []want) {
+			t.Helper()
+			for _, w := range tests {
+				for _, c := range []struct {
+					who       string
+					got, want []string
+				}{
+					{"the company's customer", customer(company, w.q), w.company},
+					{"the requester, own permission", customer(own, w.q), w.own},
+					{"another company's customer", customer(other, w.q), w.other},
+					{"the desk", desk(w.q), w.desk},
+				} {
+					if !slices.Equal(c.got, c.want) {
+						t.Errorf("%s, %s searching %q found %q, want %q", when, c.who, w.q, c.got, c.want)
+					}
+				}
+			}
+		}
+		laptopOnly := []string{"laptop"}
+		networkOnly := []string{"network"}
+		check("at first", []want{
+			{"swells", laptopOnly, laptopOnly, nil, laptopOnly},
+			{"FUSER", laptopOnly, laptopOnly, nil, laptopOnly},
+			{"网络", networkOnly, networkOnly, nil, networkOnly},
+			{"备注", nil, nil, nil, networkOnly},
+			{"内部备注", nil, nil, nil, networkOnly},
+			{"50%", []string{"discount"}, nil, nil, []string{"discount"}},
+			{"0%", []string{"discount"}, nil, nil, []string{"discount"}},
+			{"5%", nil, nil, nil, nil},
+			{"%", []string{"discount"}, nil, nil, []string{"discount"}},
+			{"0_0", []string{"discount"}, nil, nil, []string{"discount"}},
+			{"_", []string{"discount"}, nil, nil, []string{"discount"}},
+			{"0 0", []string{"plain"}, nil, nil, []string{"plain"}},
+		})
+
+		edit("UPDATE messages SET body = ? WHERE id = ?", "The charger whines", first[0].ID)
+		edit("UPDATE messages SET internal = ? WHERE id = ?", true, fuser.ID)
+		check("after an edit and a reply turned into a note", []want{
+			{"swells", nil, nil, nil, nil},
+			{"whines", laptopOnly, laptopOnly, nil, laptopOnly},
+			{"battery", laptopOnly, laptopOnly, nil, laptopOnly},
+			{"fuser", nil, nil, nil, laptopOnly},
+		})
+
+		edit("UPDATE messages SET internal = ? WHERE id = ?", false, fuser.ID)
+		check("after the note turned public again", []want{{"fuser", laptopOnly, laptopOnly, nil, laptopOnly}})
+
+		edit("DELETE FROM messages WHERE id = ?", fuser.ID)
+		check("after the reply was deleted", []want{
+			{"fuser", nil, nil, nil, nil},
+			{"whines", laptopOnly, laptopOnly, nil, laptopOnly},
+		})
+
+		// Bob's Chinese ticket moves to Globex: Eve finds it there, Ada's
+		// company no longer does, Bob still does as its requester.
+		moved, err := db.Ticket(ctx, network.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved.CompanyID = &globex.ID
+		moved.Subject = "网络断了"
+		if err := db.UpdateTicket(ctx, moved); err != nil {
+			t.Fatal(err)
+		}
+		check("after the move and a new subject", []want{
+			{"网络", nil, networkOnly, networkOnly, networkOnly},
+			{"断了", nil, networkOnly, networkOnly, networkOnly},
+			{"很慢", nil, networkOnly, networkOnly, networkOnly},
+			{"网络很慢", nil, nil, nil, nil},
+			{"备注", nil, nil, nil, networkOnly},
+		})
+	})
+}
+
+// On PostgreSQL a document written again (a message deleted) while
+// another transaction appends a message to it keeps that message: the
+// rewrite waits for the append to commit and reads the messages after it.
+func TestSearchDocumentConcurrentWrites(t *testing.T) {
+	if storetest.PostgresURL() == "" {
+		t.Skip("PORTICO_TEST_POSTGRES_URL not set")
+	}
+	ctx := t.Context()
+	db, raw := openRaw(t, "postgres", nil)
+	ada := newContact(t, db, "Ada", "", nil)
+	tk := newTicket(t, db, "Printer", ada)
+	insert := `INSERT INTO messages (ticket_id, author_type, author_contact_id, body, channel, created_at)
+		VALUES ($1, 'contact', $2, $3, 'api', now()) RETURNING id`
+	var first, second int64
+	if err := raw.db.QueryRowContext(ctx, insert, tk.ID, ada.ID, "First").Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.db.QueryRowContext(ctx, insert, tk.ID, ada.ID, "Second").Scan(&second); err != nil {
+		t.Fatal(err)
+	}
+
+	appender, err := raw.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer appender.Rollback()
+	var third int64
+	if err := appender.QueryRowContext(ctx, insert, tk.ID, ada.ID, "Third").Scan(&third); err != nil {
+		t.Fatal(err)
+	}
+	deleter, err := raw.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer deleter.Rollback()
+	var pid int
+	if err := deleter.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	deleted := make(chan error, 1)
+	go func() {
+		_, err := deleter.ExecContext(ctx, "DELETE FROM messages WHERE id = $1", second)
+		deleted <- err
+	}()
+	// Wait until the delete waits for the appender's lock.
+	for waiting := ""; waiting != "Lock"; {
+		select {
+		case err := <-deleted:
+			t.Fatalf("the delete did not wait for the append: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if err := raw.db.QueryRowContext(ctx, "SELECT COALESCE(wait_event_type, '') FROM pg_stat_activity WHERE pid = $1", pid).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := appender.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-deleted; err != nil {
+		t.Fatal(err)
+	}
+	if err := deleter.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	if err := raw.queryRow("SELECT doc FROM ticket_docs WHERE ticket_id = ?", tk.ID).Scan(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if want := "printer\nfirst\nthird"; doc != want {
+		t.Errorf("document = %q, want %q", doc, want)
+	}
 }

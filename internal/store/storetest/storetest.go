@@ -67,7 +67,9 @@ func Open(t testing.TB, engine string, now func() time.Time) *store.DB {
 var extOnce sync.Once
 
 // Schema creates a throwaway schema on the test server and returns a URL
-// whose search_path points at it (then public, where pg_trgm lives).
+// whose search_path points at it (then public, where the extensions the
+// migrations use live: created there first, so that no test's schema holds
+// them and takes them along when it is dropped).
 func Schema(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL()
@@ -82,7 +84,17 @@ func Schema(t testing.TB) string {
 	ctx := context.Background()
 	var extErr error
 	extOnce.Do(func() {
-		_, extErr = admin.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+		for _, ext := range []string{"pg_trgm", "btree_gin"} {
+			q := "CREATE EXTENSION IF NOT EXISTS " + ext + " WITH SCHEMA public"
+			if _, extErr = admin.ExecContext(ctx, q); extErr != nil {
+				// Another test process may have created it at the same
+				// moment; then it is there now.
+				_, extErr = admin.ExecContext(ctx, q)
+			}
+			if extErr != nil {
+				return
+			}
+		}
 	})
 	if extErr != nil {
 		t.Fatal(extErr)
