@@ -129,14 +129,13 @@ type scopeBranch struct {
 }
 
 // scopeBranches are the sources of the scope's tickets (the first half of
-// the visibility rule), each read from its own index; with q (SQLite
-// only, see narrowSearch), only those whose text holds q: the few
-// requested and shared ones each by its document, the company's by the
-// company's range of the text index.
+// the visibility rule), each read from its own index; with q, only those
+// whose text holds q: the few requested and shared ones each by its
+// document, the company's by the company's part of the text index.
 func (db *DB) scopeBranches(sc ticket.Scope, q string) []scopeBranch {
 	out := []scopeBranch{{"tickets t", "t.requester_id = ?", []any{sc.ContactID}}}
 	if q != "" && sc.CompanyID != 0 {
-		out[0].where += " AND t.company_id IS NOT ?"
+		out[0].where += " AND t.company_id IS DISTINCT FROM ?"
 		out[0].args = append(out[0].args, sc.CompanyID)
 	}
 	shared := scopeBranch{"ticket_shares sh JOIN tickets t ON t.id = sh.ticket_id", "sh.contact_id = ? AND t.requester_id <> ?",
@@ -148,6 +147,10 @@ func (db *DB) scopeBranches(sc ticket.Scope, q string) []scopeBranch {
 	out = append(out, shared)
 	if q != "" {
 		match, margs := docMatches("t", q)
+		if db.Engine() == "postgres" {
+			match, margs = pgDocMatch("d", q, false)
+			match = "EXISTS (SELECT 1 FROM ticket_docs d WHERE d.ticket_id = t.id AND " + match + ")"
+		}
 		for i := range out {
 			out[i].where += " AND " + match
 			out[i].args = append(out[i].args, margs...)
@@ -155,9 +158,18 @@ func (db *DB) scopeBranches(sc ticket.Scope, q string) []scopeBranch {
 	}
 	if sc.CompanyID != 0 {
 		company := scopeBranch{"tickets t", "t.company_id = ? AND t.requester_id <> ?", []any{sc.CompanyID, sc.ContactID}}
-		if q != "" {
+		switch {
+		case q == "":
+		case db.Engine() == "postgres":
 			// The contact's own tickets of the company are found here too,
-			// by the index, rather than one by one above.
+			// by the company's entries of the search index.
+			cmatch, cargs := pgCompanyMatch("d", q)
+			company.from = "ticket_docs d JOIN tickets t ON t.id = d.ticket_id"
+			company.where = "d.company_id = ? AND " + cmatch + " AND t.company_id = ?"
+			company.args = slices.Concat([]any{sc.CompanyID}, cargs, []any{sc.CompanyID})
+		default:
+			// As above, by the company's range of the text index, each match
+			// then read from the (company, id) index.
 			set, key, sargs := searchSet(q, false)
 			lo, hi := companyKeys(sc.CompanyID)
 			company.from = "(SELECT m.k & " + searchIDMask + " AS mid FROM (" + set + " AND " + key + " BETWEEN ? AND ?) m) x CROSS JOIN tickets t INDEXED BY tickets_company_ids"
@@ -170,8 +182,8 @@ func (db *DB) scopeBranches(sc ticket.Scope, q string) []scopeBranch {
 }
 
 // narrowSearch reports whether a search by q can go through scopeBranches:
-// on SQLite, whose search documents are keyed by company.
-func (db *DB) narrowSearch(q string) bool { return q == "" || db.Engine() == "sqlite" }
+// both engines keep search documents by company.
+func (db *DB) narrowSearch(string) bool { return true }
 
 // scopeSources is the third spelling of the rule's first half, for views
 // that need no column but the narrow ones: the columns cols (and id) of the
