@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -26,6 +27,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"portico/internal/config"
 	"portico/internal/store"
 )
 
@@ -47,9 +49,17 @@ type options struct {
 	workers map[string]int
 }
 
+// gcPercent is the garbage collector's target in effect.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	config.TuneGC()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "portico-load:", err)
@@ -123,6 +133,7 @@ type report struct {
 	Generated         bool     `json:"generated"`
 	GenerationSeconds float64  `json:"generation_seconds"`
 	GOMAXPROCS        int      `json:"gomaxprocs"`
+	GCPercent         int      `json:"gc_percent"`
 	GoVersion         string   `json:"go_version"`
 	Results           []result `json:"results"`
 }
@@ -155,7 +166,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.close()
 
 	rep := report{Engine: db.Engine(), Tickets: ds.Tickets, CompanyTickets: ds.CompanyTickets, Customers: o.customers,
-		Generated: generated, GenerationSeconds: ds.Seconds, GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
+		Generated: generated, GenerationSeconds: ds.Seconds, GOMAXPROCS: runtime.GOMAXPROCS(0), GCPercent: gcPercent(), GoVersion: runtime.Version()}
 	b := &bench{o: o, db: db, ds: ds, srv: srv, log: stderr, clients: map[string][]*client{}}
 	defer b.restorePermission()
 	all := scenarios()
@@ -345,9 +356,9 @@ func printReport(w io.Writer, rep *report) {
 	if rep.Generated {
 		gen = "generated"
 	}
-	fmt.Fprintf(w, "Portico load benchmark — %s, %d tickets (%s; generation took %s), %d customers, GOMAXPROCS=%d, %s\n\n",
+	fmt.Fprintf(w, "Portico load benchmark — %s, %d tickets (%s; generation took %s), %d customers, GOMAXPROCS=%d, GOGC=%d, %s\n\n",
 		rep.Engine, rep.Tickets, gen, time.Duration(rep.GenerationSeconds*float64(time.Second)).Round(time.Second).String(), rep.Customers,
-		rep.GOMAXPROCS, rep.GoVersion)
+		rep.GOMAXPROCS, rep.GCPercent, rep.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tclients\trequests\terrors\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\t× hello\ttarget\tresult")
 	for _, r := range rep.Results {
