@@ -10,22 +10,18 @@ import (
 	"portico/internal/contact"
 )
 
-const accountColumns = `id, login, login_kind, display_name, language, must_change_password, locked, verified_at, created_at, password_hash,
-	COALESCE(avatar_key, '')`
-
-func scanAccount(row interface{ Scan(...any) error }, a *account.Account) error {
-	return row.Scan(&a.ID, &a.Login, &a.LoginKind, &a.DisplayName, &a.Language, &a.MustChangePassword, &a.Locked,
-		nullTime{&a.VerifiedAt}, timeCol{&a.CreatedAt}, &a.PasswordHash, &a.AvatarKey)
-}
+const accountColumns = `a.id, a.login, a.login_kind, a.display_name, a.language, a.must_change_password, a.locked, a.verified_at,
+	a.created_at, a.password_hash, COALESCE(a.avatar_key, '')`
 
 // accountWhere reads the account cond chooses with its identities, in one
 // query: every signed-in request reads its account.
 func (db *DB) accountWhere(ctx context.Context, what string, cond string, arg any) (*account.Account, error) {
-	rows, err := db.query(ctx, `SELECT acc.*, c.id, c.first_name, c.last_name, c.company_id, COALESCE(co.name, '')
-		FROM (SELECT `+accountColumns+` FROM accounts WHERE `+cond+`) acc
-		LEFT JOIN account_identities ai ON ai.account_id = acc.id
+	rows, err := db.query(ctx, `SELECT `+accountColumns+`, c.id, c.first_name, c.last_name, c.company_id, COALESCE(co.name, '')
+		FROM accounts a
+		LEFT JOIN account_identities ai ON ai.account_id = a.id
 		LEFT JOIN contacts c ON c.id = ai.contact_id
 		LEFT JOIN companies co ON co.id = c.company_id
+		WHERE a.`+cond+`
 		ORDER BY ai.created_at, c.id`, arg)
 	if err != nil {
 		return nil, err

@@ -230,49 +230,50 @@ func (db *DB) CreateMessage(ctx context.Context, m *ticket.Message) error {
 // Messages returns a ticket's messages, oldest first, with attachments;
 // internal notes only when internal is true.
 func (db *DB) Messages(ctx context.Context, ticketID int64, internal bool) ([]ticket.Message, error) {
-	q := `SELECT id, author_type, COALESCE(author_agent_id, author_contact_id), body, internal, resolution, channel, created_at
-		FROM messages WHERE ticket_id = ?`
+	// One query for the messages and their attachments: a ticket's page
+	// reads them on every view.
+	q := `SELECT m.id, m.author_type, COALESCE(m.author_agent_id, m.author_contact_id), m.body, m.internal, m.resolution, m.channel,
+		m.created_at, a.id, a.blob_key, a.filename, a.content_type, a.size, a.sha256, a.created_at
+		FROM messages m LEFT JOIN attachments a ON a.message_id = m.id AND a.ticket_id = m.ticket_id WHERE m.ticket_id = ?`
 	if !internal {
-		q += " AND NOT internal"
+		q += " AND NOT m.internal"
 	}
-	rows, err := db.query(ctx, q+" ORDER BY id", ticketID)
-	if err != nil {
-		return nil, err
-	}
-	out := []ticket.Message{}
-	index := map[int64]int{}
-	for rows.Next() {
-		m := ticket.Message{TicketID: ticketID, Attachments: []ticket.Attachment{}}
-		if err := rows.Scan(&m.ID, &m.Author.Type, nullInt64{&m.Author.ID}, &m.Body, &m.Internal, &m.Resolution, &m.Channel,
-			timeCol{&m.CreatedAt}); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		index[m.ID] = len(out)
-		out = append(out, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = db.query(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE ticket_id = ? ORDER BY id", ticketID)
+	rows, err := db.query(ctx, q+" ORDER BY m.id, a.id", ticketID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out := []ticket.Message{}
 	for rows.Next() {
-		var a ticket.Attachment
-		if err := scanAttachment(rows, &a); err != nil {
+		m := ticket.Message{TicketID: ticketID, Attachments: []ticket.Attachment{}}
+		var aID, size *int64
+		var key, filename, contentType, sum *string
+		var at *time.Time
+		if err := rows.Scan(&m.ID, &m.Author.Type, nullInt64{&m.Author.ID}, &m.Body, &m.Internal, &m.Resolution, &m.Channel,
+			timeCol{&m.CreatedAt}, nullInt64{&aID}, nullString{&key}, nullString{&filename}, nullString{&contentType},
+			nullInt64{&size}, nullString{&sum}, nullTime{&at}); err != nil {
 			return nil, err
 		}
-		if a.MessageID == nil {
-			continue
+		if n := len(out); n == 0 || out[n-1].ID != m.ID {
+			out = append(out, m)
 		}
-		if i, ok := index[*a.MessageID]; ok {
-			out[i].Attachments = append(out[i].Attachments, a)
+		if aID != nil {
+			last := &out[len(out)-1]
+			mid := last.ID
+			last.Attachments = append(last.Attachments, ticket.Attachment{ID: *aID, TicketID: ticketID, MessageID: &mid,
+				Key: deref0(key), Filename: deref0(filename), ContentType: deref0(contentType), Size: deref(size), SHA256: deref0(sum),
+				CreatedAt: *at})
 		}
 	}
 	return out, rows.Err()
+}
+
+// deref0 is *s, or "" for nil.
+func deref0(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 const attachmentColumns = "id, ticket_id, message_id, blob_key, filename, content_type, size, sha256, created_at"
