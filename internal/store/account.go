@@ -206,18 +206,5 @@ func (db *DB) AccessGroupMembers(ctx context.Context, groupIDs, contactIDs []int
 // ContactsByEmail returns the contacts with this normalised email address,
 // oldest first.
 func (db *DB) ContactsByEmail(ctx context.Context, email string) ([]contact.Contact, error) {
-	rows, err := db.query(ctx, "SELECT "+contactColumns+" FROM contacts c WHERE c.email = ? ORDER BY c.id", email)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []contact.Contact{}
-	for rows.Next() {
-		var c contact.Contact
-		if err := scanContact(rows, &c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return db.contactsWhere(ctx, "c.email = ? ORDER BY c.id", email)
 }

@@ -174,12 +174,17 @@ func (db *DB) ContactsByID(ctx context.Context, ids []int64) ([]contact.Contact,
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := db.query(ctx, "SELECT "+contactColumns+" FROM contacts c WHERE c.id IN ("+placeholders(len(ids))+")", args...)
+	return db.contactsWhere(ctx, "c.id IN ("+placeholders(len(ids))+")", args...)
+}
+
+// contactsWhere returns the contacts cond (over contacts c) chooses.
+func (db *DB) contactsWhere(ctx context.Context, cond string, args ...any) ([]contact.Contact, error) {
+	rows, err := db.query(ctx, "SELECT "+contactColumns+" FROM contacts c WHERE "+cond, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []contact.Contact
+	out := []contact.Contact{}
 	for rows.Next() {
 		var c contact.Contact
 		if err := scanContact(rows, &c); err != nil {

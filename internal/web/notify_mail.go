@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"html/template"
 	"strconv"
 	"strings"
@@ -71,34 +70,14 @@ func (w noticeWriter) mail(n ticket.Notice) noticeMail {
 // Email words n as an email with a plain-text and an HTML body.
 func (w noticeWriter) Email(n ticket.Notice) (subject, text, html string) {
 	m := w.mail(n)
-	var b strings.Builder
-	para := func(s string) {
-		if b.Len() > 0 {
-			b.WriteString("\n\n")
-		}
-		b.WriteString(s)
-	}
-	for _, p := range m.Before {
-		para(p)
-	}
+	var t mailText
+	t.para(m.Before...)
 	if m.Quote != "" {
-		para("> " + strings.ReplaceAll(strings.ReplaceAll(m.Quote, "\r\n", "\n"), "\n", "\n> "))
+		t.para("> " + strings.ReplaceAll(strings.ReplaceAll(m.Quote, "\r\n", "\n"), "\n", "\n> "))
 	}
-	for _, p := range m.After {
-		para(p)
-	}
-	if m.Link != "" {
-		para(m.Action + ":\n" + m.Link)
-	}
-	para("-- \n" + m.Footer)
-	b.WriteString("\n")
-	var h bytes.Buffer
-	if err := noticeTemplate.Execute(&h, m); err != nil {
-		// The template is fixed and its data plain strings: a failure is
-		// a bug, and the plain-text body still carries the message.
-		return m.Subject, b.String(), ""
-	}
-	return m.Subject, b.String(), h.String()
+	t.para(m.After...)
+	t.link(m.Action, m.Link)
+	return m.Subject, t.signed(m.Footer), mailHTML(noticeTemplate, m)
 }
 
 // smsText is how much of a message an SMS quotes.

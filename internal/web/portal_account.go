@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"html/template"
 	"net/http"
 	"strings"
@@ -212,37 +211,15 @@ func (a accountWriter) mailParts(m account.Message) mailView {
 // Email words m as an email with a plain-text and an HTML body.
 func (a accountWriter) Email(m account.Message) (subject, text, html string) {
 	mv := a.mailParts(m)
-	var b strings.Builder
-	para := func(s string) {
-		if b.Len() > 0 {
-			b.WriteString("\n\n")
-		}
-		b.WriteString(s)
-	}
-	for _, p := range mv.Before {
-		para(p)
-	}
+	var t mailText
+	t.para(mv.Before...)
 	if mv.Code != "" {
-		para("    " + mv.Code)
+		t.para("    " + mv.Code)
 	}
-	for _, p := range mv.After {
-		para(p)
-	}
-	if mv.Link != "" {
-		para(mv.Action + ":\n" + mv.Link)
-	}
-	for _, p := range mv.Closing {
-		para(p)
-	}
-	para("-- \n" + mv.Signature)
-	b.WriteString("\n")
-	var h bytes.Buffer
-	if err := mailTemplate.Execute(&h, mv); err != nil {
-		// The template is fixed and its data plain strings: a failure is
-		// a bug, and the plain-text body still carries the message.
-		return mv.Subject, b.String(), ""
-	}
-	return mv.Subject, b.String(), h.String()
+	t.para(mv.After...)
+	t.link(mv.Action, mv.Link)
+	t.para(mv.Closing...)
+	return mv.Subject, t.signed(mv.Signature), mailHTML(mailTemplate, mv)
 }
 
 // SMS words m as a short text.
