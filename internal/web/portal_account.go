@@ -1,7 +1,6 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 	"strings"
 
@@ -144,23 +143,12 @@ func (s *Server) accountWriter() account.Writer { return accountWriter{s.catalog
 
 type accountWriter struct{ cat *i18n.Catalog }
 
-// mailView is an email's content, in the order it is shown.
-type mailView struct {
-	Lang, Subject, Portal string
-	Before                []string // paragraphs before the code
-	Code                  string
-	After                 []string
-	Action, Link          string
-	Closing               []string // paragraphs after the link
-	Signature             string
-}
-
 // mailParts words m as an email.
 func (a accountWriter) mailParts(m account.Message) mailView {
 	l := a.cat.For(m.Language)
 	portal := map[string]any{"Portal": m.Portal}
 	details := map[string]any{"Portal": m.Portal, "Login": m.Login, "Password": m.Password, "SignIn": m.SignIn}
-	mv := mailView{Lang: l.Lang(), Portal: m.Portal, Code: m.Code, Link: m.Link, Signature: l.T("mail.signature", portal)}
+	mv := mailView{Lang: l.Lang(), Heading: m.Portal, Code: m.Code, Link: m.Link, Footer: l.T("mail.signature", portal)}
 	greeting := l.T("mail.greeting.anonymous")
 	if m.Name != "" {
 		greeting = l.T("mail.greeting", map[string]any{"Name": m.Name})
@@ -210,16 +198,7 @@ func (a accountWriter) mailParts(m account.Message) mailView {
 
 // Email words m as an email with a plain-text and an HTML body.
 func (a accountWriter) Email(m account.Message) (subject, text, html string) {
-	mv := a.mailParts(m)
-	var t mailText
-	t.para(mv.Before...)
-	if mv.Code != "" {
-		t.para("    " + mv.Code)
-	}
-	t.para(mv.After...)
-	t.link(mv.Action, mv.Link)
-	t.para(mv.Closing...)
-	return mv.Subject, t.signed(mv.Signature), mailHTML(mailTemplate, mv)
+	return a.mailParts(m).render()
 }
 
 // SMS words m as a short text.
@@ -240,34 +219,3 @@ func (a accountWriter) SMS(m account.Message) string {
 	_, text, _ := a.Email(m)
 	return text
 }
-
-// mailTemplate is the HTML body of account emails. Mail readers ignore
-// style sheets, so the few styles are inline; html/template escapes every
-// value.
-var mailTemplate = template.Must(template.New("mail").Parse(`<!doctype html>
-<html lang="{{.Lang}}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Subject}}</title></head>
-<body style="margin:0;padding:24px 12px;background:#f5f6f8;color:#1b2230;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:16px;line-height:1.55">
-<div style="max-width:560px;margin:0 auto;padding:28px;background:#ffffff;border:1px solid #dde1e8;border-radius:10px">
-<p style="margin:0 0 20px;font-size:18px;font-weight:650">{{.Portal}}</p>
-{{- range .Before}}
-<p style="margin:0 0 14px">{{.}}</p>
-{{- end}}
-{{- with .Code}}
-<p style="margin:20px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:30px;font-weight:700;letter-spacing:6px">{{.}}</p>
-{{- end}}
-{{- range .After}}
-<p style="margin:0 0 14px">{{.}}</p>
-{{- end}}
-{{- if .Link}}
-<p style="margin:22px 0 8px"><a href="{{.Link}}" style="display:inline-block;padding:10px 18px;background:#2f5bd3;color:#ffffff;border-radius:8px;font-weight:600;text-decoration:none">{{.Action}}</a></p>
-<p style="margin:0 0 14px;color:#5a6474;font-size:13px;word-break:break-all">{{.Link}}</p>
-{{- end}}
-{{- range .Closing}}
-<p style="margin:0 0 14px">{{.}}</p>
-{{- end}}
-<p style="margin:24px 0 0;color:#5a6474">{{.Signature}}</p>
-</div>
-</body>
-</html>
-`))
