@@ -268,8 +268,8 @@ func (a *app) startDeliveries(ctx context.Context) <-chan struct{} {
 const tidyEvery = time.Hour
 
 // startTidying removes expired sessions, rate-limit windows, used tokens
-// and unfinished single sign-ins at start and then every interval, until
-// ctx ends; the returned channel closes once it has stopped. Several
+// and unfinished single sign-ins, and compacts the search index, at start
+// and then every interval, until ctx ends; the returned channel closes once it has stopped. Several
 // instances may do it at once: a row is simply deleted by one of them.
 func (a *app) startTidying(ctx context.Context, every time.Duration) <-chan struct{} {
 	done := make(chan struct{})
@@ -281,6 +281,7 @@ func (a *app) startTidying(ctx context.Context, every time.Duration) <-chan stru
 			if err := a.db.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				a.log.Warn("removing expired sessions", "err", err)
 			}
+			a.compactSearch(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -289,6 +290,34 @@ func (a *app) startTidying(ctx context.Context, every time.Duration) <-chan stru
 		}
 	}()
 	return done
+}
+
+// compactSteps bounds one round of search index compaction; a pause
+// between steps lets writes through.
+const (
+	compactSteps = 100
+	compactPause = 50 * time.Millisecond
+)
+
+// compactSearch merges the pieces writes left in the text indexes.
+func (a *app) compactSearch(ctx context.Context) {
+	for range compactSteps {
+		more, err := a.db.CompactSearch(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("compacting the search index", "err", err)
+			}
+			return
+		}
+		if !more {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(compactPause):
+		}
+	}
 }
 
 func (a *app) close() { a.files.Close() }

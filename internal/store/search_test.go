@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -506,5 +507,52 @@ func TestSearchDocumentConcurrentWrites(t *testing.T) {
 	}
 	if want := "printer\nfirst\nthird"; doc != want {
 		t.Errorf("document = %q, want %q", doc, want)
+	}
+}
+
+// TestCompactSearch: tickets written one by one leave the text indexes in
+// pieces; compaction merges them until nothing is left to merge, and
+// searches find the same tickets after.
+func TestCompactSearch(t *testing.T) {
+	db := storetest.Open(t, "sqlite", nil)
+	ctx := t.Context()
+	me := newContact(t, db, "Ada", "Lovelace", nil)
+	for i := range 120 {
+		subject := fmt.Sprintf("Router %d keeps dropping", i)
+		if i%3 == 0 {
+			subject = fmt.Sprintf("网络 %d 故障", i)
+		}
+		newTicket(t, db, subject, me)
+	}
+	count := func(q string) int {
+		t.Helper()
+		page, err := db.CustomerTickets(ctx, ticket.CustomerFilter{Scope: ticket.Scope{ContactID: me.ID}, Q: q, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Total
+	}
+	router, network := count("dropping"), count("网络")
+	if router != 80 || network != 40 {
+		t.Fatalf("before: %d and %d matches, want 80 and 40", router, network)
+	}
+	more, err := db.CompactSearch(ctx)
+	if err != nil || !more {
+		t.Fatalf("the first step: more = %v, %v; want work left", more, err)
+	}
+	steps := 1
+	for more {
+		if steps++; steps > 50 {
+			t.Fatal("compaction does not end")
+		}
+		if more, err = db.CompactSearch(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, n := count("dropping"), count("网络"); r != router || n != network {
+		t.Errorf("after: %d and %d matches, want %d and %d", r, n, router, network)
+	}
+	if more, err := db.CompactSearch(ctx); err != nil || more {
+		t.Errorf("a compact index: more = %v, %v", more, err)
 	}
 }
