@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"strings"
-	"time"
 
 	"portico/internal/apperr"
 	"portico/internal/ticket"
@@ -83,35 +82,7 @@ func (db *DB) InboxTickets(ctx context.Context, f ticket.Filter) (ticket.Page, e
 		}
 	}
 
-	after, aargs, order, err := keyset(col, f.Asc, f.Cursor)
-	if err != nil {
-		return out, err
-	}
-	if after != "" {
-		add(after, aargs...)
-	}
-	limit := pageLimit(f.Limit)
-	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+inboxFrom+" WHERE "+strings.Join(where, " AND ")+order+limitOffset(limit+1, 0),
-		args...)
-	if err != nil {
-		return out, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if len(out.Items) == limit {
-			last := out.Items[limit-1]
-			next := cursor{ID: last.ID}
-			if col == "t.last_activity_at" {
-				next.Key = last.LastActivityAt.Format(time.RFC3339Nano)
-			}
-			out.NextCursor = next.String()
-			break
-		}
-		var t ticket.Ticket
-		if err := scanTicket(rows, &t); err != nil {
-			return out, err
-		}
-		out.Items = append(out.Items, t)
-	}
-	return out, rows.Err()
+	var err error
+	out.Items, out.NextCursor, err = db.keysetTickets(ctx, inboxFrom, where, args, col, f.Asc, f.Cursor, f.Limit)
+	return out, err
 }

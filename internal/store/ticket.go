@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,23 +155,34 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (ticket.Page, error)
 	if !ok {
 		return out, apperr.InvalidField("sort", "must be id, created_at or last_activity_at")
 	}
-	after, aargs, order, err := keyset(col, f.Asc, f.Cursor)
+	var err error
+	out.Items, out.NextCursor, err = db.keysetTickets(ctx, ticketFrom, where, args, col, f.Asc, f.Cursor, f.Limit)
+	return out, err
+}
+
+// keysetTickets reads one keyset page of the tickets (ticketColumns) of
+// from that the conditions where hold, sorted by col (t.id, t.created_at
+// or t.last_activity_at) then id, after the cursor cur: the page and the
+// cursor of the next one.
+func (db *DB) keysetTickets(ctx context.Context, from string, where []string, args []any, col string, asc bool, cur string, limit int) ([]ticket.Ticket, string, error) {
+	after, aargs, order, err := keyset(col, asc, cur)
 	if err != nil {
-		return out, err
+		return nil, "", err
 	}
 	if after != "" {
-		add(after, aargs...)
+		where, args = append(slices.Clone(where), after), append(slices.Clone(args), aargs...)
 	}
-	limit := pageLimit(f.Limit)
-	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+ticketFrom+" WHERE "+strings.Join(where, " AND ")+order+limitOffset(limit+1, 0),
+	limit = pageLimit(limit)
+	rows, err := db.query(ctx, "SELECT "+ticketColumns+" FROM "+from+" WHERE "+strings.Join(where, " AND ")+order+limitOffset(limit+1, 0),
 		args...)
 	if err != nil {
-		return out, err
+		return nil, "", err
 	}
 	defer rows.Close()
+	items := []ticket.Ticket{}
 	for rows.Next() {
-		if len(out.Items) == limit {
-			last := out.Items[limit-1]
+		if len(items) == limit {
+			last := items[limit-1]
 			next := cursor{ID: last.ID}
 			switch col {
 			case "t.created_at":
@@ -178,16 +190,15 @@ func (db *DB) Tickets(ctx context.Context, f ticket.Filter) (ticket.Page, error)
 			case "t.last_activity_at":
 				next.Key = last.LastActivityAt.Format(time.RFC3339Nano)
 			}
-			out.NextCursor = next.String()
-			break
+			return items, next.String(), nil
 		}
 		var t ticket.Ticket
 		if err := scanTicket(rows, &t); err != nil {
-			return out, err
+			return nil, "", err
 		}
-		out.Items = append(out.Items, t)
+		items = append(items, t)
 	}
-	return out, rows.Err()
+	return items, "", rows.Err()
 }
 
 // CreateMessage inserts a message and its attachments.
