@@ -93,6 +93,36 @@ func TestScopeVisibilityGrid(t *testing.T) {
 					}
 				})
 			}
+			// Lists, counts and searches read the same cells, sent tickets
+			// in the list of all, drafts in the list of drafts; with the
+			// visibility filter and without one (then every cell matches),
+			// which lists read by another way.
+			unfiltered := scope
+			unfiltered.Filters = nil
+			for _, sc := range []ticket.Scope{scope, unfiltered} {
+				for _, view := range []string{ticket.ViewAll, ticket.ViewDrafts} {
+					var want []int64
+					for i, c := range cells {
+						c.filterMatch = c.filterMatch || sc.Filters == nil
+						if c.wantVisible(permission) && c.draft == (view == ticket.ViewDrafts) {
+							want = append(want, ids[i])
+						}
+					}
+					for _, q := range []string{"", "requester="} {
+						page, err := db.CustomerTickets(ctx, ticket.CustomerFilter{Scope: sc, View: view, Q: q, Sort: ticket.SortID, Asc: true, Limit: 100})
+						if err != nil {
+							t.Fatal(err)
+						}
+						var got []int64
+						for _, it := range page.Items {
+							got = append(got, it.ID)
+						}
+						if !slices.Equal(got, want) || page.Total != len(want) {
+							t.Errorf("%s, filters %v, view %s, q %q: %v (total %d), want %v", permission, sc.Filters != nil, view, q, got, page.Total, want)
+						}
+					}
+				}
+			}
 		}
 	})
 }
