@@ -25,16 +25,19 @@ import (
 
 var _ ticket.CustomerStore = (*DB)(nil)
 
-// scopeCond is ticket.Scope as one SQL condition on tickets aliased t. It
-// is the only translation of the customer visibility rule; every customer
-// read in this file is limited by it.
+// scopeCond is ticket.Scope as one SQL condition on tickets aliased t.
+// With scopeBranches (the same sources, apart) and scopeRule (the rest of
+// the rule) it is the translation of the customer visibility rule; every
+// customer read in this file is limited by them.
 //
-// The rule has two spellings of one meaning. For one ticket, found by id,
-// it is tested row by row. For lists and counts (many) the visible ids are
-// gathered from the requester, share and company indexes first, so that a
-// customer's view never scans the whole table. A search (q) narrows each
-// of those sources by its own index before they are joined: the company's
-// tickets by the company's range of search documents.
+// The rule has two spellings of one meaning here. For one ticket, found by
+// id, it is tested row by row. For lists and counts (many) the visible ids
+// are gathered from the requester, share and company indexes first, so
+// that a customer's view never scans the whole table. A search (q) narrows
+// each of those sources by its own index before they are joined: the
+// company's tickets by the company's part of the search documents. Most
+// lists read scopeBranches instead (customerView); this serves the views
+// that need the whole ticket (visibility filters, sorts by a property).
 func (db *DB) scopeCond(sc ticket.Scope, many bool, q string) (string, []any) {
 	if sc.ContactID <= 0 {
 		return "1 = 0", nil
