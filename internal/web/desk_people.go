@@ -433,23 +433,30 @@ func (s *Server) deskContactsPage(w http.ResponseWriter, r *http.Request, status
 		v.Rows = append(v.Rows, row)
 	}
 	v.Count = loc.N("people.contacts.count", page.Total)
-	if page.NextCursor != "" {
-		v.NextURL = deskPeopleListURL(v.Action, q, page.NextCursor)
-	}
-	if cursor != "" {
-		v.FirstURL = deskPeopleListURL(v.Action, q, "")
-	}
 	if v.Create, err = s.contactForm(ctx, loc, "/desk/contacts", loc.T("people.contacts.create"), in, problems); err != nil {
 		return err
 	}
-	d := &deskData{Title: loc.T("people.contacts.title"), Nav: deskNavContacts, Page: v, Canonical: "/desk/contacts"}
+	s.renderPeopleList(w, r, status, loc, v, loc.T("people.contacts.title"), cursor, page.NextCursor)
+	return nil
+}
+
+// renderPeopleList shows a list of contacts or companies, v, whose page
+// started at cursor and goes on at next, with the confirmation of what was
+// just done or, for a form sent back, the request to fix it.
+func (s *Server) renderPeopleList(w http.ResponseWriter, r *http.Request, status int, loc *i18n.Localizer, v *deskPeopleListView, title, cursor, next string) {
+	if next != "" {
+		v.NextURL = deskPeopleListURL(v.Action, v.Q, next)
+	}
+	if cursor != "" {
+		v.FirstURL = deskPeopleListURL(v.Action, v.Q, "")
+	}
+	d := &deskData{Title: title, Nav: deskNavContacts, Page: v, Canonical: v.Action}
 	if status == http.StatusOK {
 		d.Notice = deskPeopleNotice(r, loc)
 	} else {
 		d.Error = loc.T("people.error.fix")
 	}
 	s.renderDesk(w, r, status, "desk_people_list", d)
-	return nil
 }
 
 func (s *Server) deskContacts(w http.ResponseWriter, r *http.Request, _ *agent.Agent) error {
@@ -799,20 +806,8 @@ func (s *Server) deskCompaniesPage(w http.ResponseWriter, r *http.Request, statu
 		v.Rows = append(v.Rows, row)
 	}
 	v.Count = loc.N("people.companies.count", page.Total)
-	if page.NextCursor != "" {
-		v.NextURL = deskPeopleListURL(v.Action, q, page.NextCursor)
-	}
-	if cursor != "" {
-		v.FirstURL = deskPeopleListURL(v.Action, q, "")
-	}
 	v.Create = companyForm(loc, "/desk/companies", loc.T("people.companies.create"), in, problems)
-	d := &deskData{Title: loc.T("people.companies.title"), Nav: deskNavContacts, Page: v, Canonical: "/desk/companies"}
-	if status == http.StatusOK {
-		d.Notice = deskPeopleNotice(r, loc)
-	} else {
-		d.Error = loc.T("people.error.fix")
-	}
-	s.renderDesk(w, r, status, "desk_people_list", d)
+	s.renderPeopleList(w, r, status, loc, v, loc.T("people.companies.title"), cursor, page.NextCursor)
 	return nil
 }
 
