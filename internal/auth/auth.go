@@ -71,6 +71,9 @@ type Store interface {
 	AgentByEmail(ctx context.Context, email string) (*agent.Agent, error)
 	CreateSession(ctx context.Context, s *Session, tokenHash []byte, c Client) error
 	SessionByToken(ctx context.Context, tokenHash []byte) (*Session, error)
+	// AccountSessionByToken is SessionByToken with the session's account
+	// and its identities; a session without an account is not found.
+	AccountSessionByToken(ctx context.Context, tokenHash []byte) (*Session, *account.Account, error)
 	TouchSession(ctx context.Context, id int64, at time.Time) error
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	// Hit counts one event in bucket's current window and returns the
@@ -328,9 +331,40 @@ func (s *Service) Session(ctx context.Context, token, kind string, idle time.Dur
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, errNoSession
 	}
+	if err == nil {
+		err = s.live(ctx, hash, sess, kind, idle)
+	}
 	if err != nil {
 		return nil, err
 	}
+	return sess, nil
+}
+
+// CustomerSession is Session for a customer, with the session's account
+// and the account's identities, read together.
+func (s *Service) CustomerSession(ctx context.Context, token string, idle time.Duration) (*Session, *account.Account, error) {
+	if token == "" || len(token) > 100 {
+		return nil, nil, errNoSession
+	}
+	hash := hashToken(token)
+	sess, a, err := s.store.AccountSessionByToken(ctx, hash)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil, errNoSession
+	}
+	if err == nil {
+		err = s.live(ctx, hash, sess, KindCustomer, idle)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, a, nil
+}
+
+// live checks that sess, read by the hash of its token, is of the given
+// kind and neither expired nor idle for idle, and records that it was
+// used. An expired session is deleted and reported as not signed in, as
+// is a session not found.
+func (s *Service) live(ctx context.Context, hash []byte, sess *Session, kind string, idle time.Duration) error {
 	if kind == KindAgent {
 		idle = AgentIdle
 	}
@@ -338,18 +372,18 @@ func (s *Service) Session(ctx context.Context, token, kind string, idle time.Dur
 	if sess.Kind != kind || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= idle {
 		if sess.Kind == kind {
 			if err := s.store.DeleteSession(ctx, hash); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		return nil, errNoSession
+		return errNoSession
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
 		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
-			return nil, err
+			return err
 		}
 		sess.LastSeenAt = now
 	}
-	return sess, nil
+	return nil
 }
 
 // SignOut ends the session of token; an unknown token is not an error.

@@ -16,12 +16,24 @@ const accountColumns = `a.id, a.login, a.login_kind, a.display_name, a.language,
 // accountWhere reads the account cond chooses with its identities, in one
 // query: every signed-in request reads its account.
 func (db *DB) accountWhere(ctx context.Context, what string, cond string, arg any) (*account.Account, error) {
-	rows, err := db.query(ctx, `SELECT `+accountColumns+`, c.id, c.first_name, c.last_name, c.company_id, COALESCE(co.name, '')
-		FROM accounts a
+	a, err := db.readAccount(ctx, "", "accounts a", "a."+cond, arg, nil)
+	if err == nil && a == nil {
+		err = apperr.NotFoundf(what)
+	}
+	return a, err
+}
+
+// readAccount reads an account and its identities: the columns pre (with
+// the destinations first gives for each row) and the account's, from the
+// FROM from, which calls the account a, where cond. It returns nil when no
+// row matches.
+func (db *DB) readAccount(ctx context.Context, pre, from, cond string, arg any, first func() []any) (*account.Account, error) {
+	rows, err := db.query(ctx, `SELECT `+pre+accountColumns+`, c.id, c.first_name, c.last_name, c.company_id, COALESCE(co.name, '')
+		FROM `+from+`
 		LEFT JOIN account_identities ai ON ai.account_id = a.id
 		LEFT JOIN contacts c ON c.id = ai.contact_id
 		LEFT JOIN companies co ON co.id = c.company_id
-		WHERE a.`+cond+`
+		WHERE `+cond+`
 		ORDER BY ai.created_at, c.id`, arg)
 	if err != nil {
 		return nil, err
@@ -31,10 +43,14 @@ func (db *DB) accountWhere(ctx context.Context, what string, cond string, arg an
 	for rows.Next() {
 		var next account.Account
 		var contactID, companyID *int64
-		var first, last, company sql.NullString
-		if err := rows.Scan(&next.ID, &next.Login, &next.LoginKind, &next.DisplayName, &next.Language, &next.MustChangePassword,
+		var firstName, last, company sql.NullString
+		var dest []any
+		if first != nil {
+			dest = first()
+		}
+		if err := rows.Scan(append(dest, &next.ID, &next.Login, &next.LoginKind, &next.DisplayName, &next.Language, &next.MustChangePassword,
 			&next.Locked, nullTime{&next.VerifiedAt}, timeCol{&next.CreatedAt}, &next.PasswordHash, &next.AvatarKey,
-			nullInt64{&contactID}, &first, &last, nullInt64{&companyID}, &company); err != nil {
+			nullInt64{&contactID}, &firstName, &last, nullInt64{&companyID}, &company)...); err != nil {
 			return nil, err
 		}
 		if a == nil {
@@ -42,16 +58,10 @@ func (db *DB) accountWhere(ctx context.Context, what string, cond string, arg an
 			a.Identities = []account.Identity{}
 		}
 		if contactID != nil {
-			a.Identities = append(a.Identities, identityOf(*contactID, first.String, last.String, companyID, company.String))
+			a.Identities = append(a.Identities, identityOf(*contactID, firstName.String, last.String, companyID, company.String))
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if a == nil {
-		return nil, apperr.NotFoundf(what)
-	}
-	return a, nil
+	return a, rows.Err()
 }
 
 // identityOf is an identity as accounts show it.

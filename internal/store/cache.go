@@ -29,7 +29,7 @@ func (db *DB) prepared(ctx context.Context, q string) *sql.Stmt {
 	if db.stmts == nil {
 		return nil
 	}
-	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx {
+	if inTx(ctx) {
 		return nil
 	}
 	if v, ok := db.stmts.m.Load(q); ok {
@@ -171,6 +171,5 @@ func (c *settingsCache) keepDefinitions(d []property.Definition, gen uint64) {
 // cacheable reports whether a read may use the settings cache: not inside
 // a transaction, which must see its own writes and lock what it reads.
 func cacheable(ctx context.Context) bool {
-	_, inTx := ctx.Value(txKey{}).(*sql.Tx)
-	return !inTx
+	return !inTx(ctx)
 }

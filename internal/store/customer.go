@@ -531,7 +531,7 @@ func (db *DB) propertyMatch(name string, v filterValues) (string, []any) {
 // about to change, so that two customers' writes do not overwrite each
 // other on PostgreSQL; SQLite serializes writers anyway.
 func (db *DB) lockTicket(ctx context.Context) string {
-	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); inTx && db.Engine() == "postgres" {
+	if inTx(ctx) && db.Engine() == "postgres" {
 		return " FOR UPDATE OF t"
 	}
 	return ""
@@ -630,9 +630,11 @@ func scanPageTicket(row interface{ Scan(...any) error }, ct *ticket.CustomerTick
 
 // nameTickets fills in the stage, pipeline, requester, company and owner
 // names of a page of tickets (owners[i] is items[i]'s owner). Stages,
-// pipelines and agents come from the cached lists; requesters and
-// companies are read once each: a page's tickets mostly share them.
-func (db *DB) nameTickets(ctx context.Context, items []ticket.CustomerTicket, owners []*int64) error {
+// pipelines and agents come from the cached lists. Requesters and
+// companies come from known (ticket id → requester and company names)
+// when it names every ticket, else they are read once each: a page's
+// tickets mostly share them.
+func (db *DB) nameTickets(ctx context.Context, items []ticket.CustomerTicket, owners []*int64, known map[int64][2]string) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -644,6 +646,46 @@ func (db *DB) nameTickets(ctx context.Context, items []ticket.CustomerTicket, ow
 	if err != nil {
 		return err
 	}
+	for i := range items {
+		if _, ok := known[items[i].ID]; !ok {
+			if known, err = db.personNames(ctx, items); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	stages := map[int64]*pipeline.Stage{}
+	pipelines := map[int64]string{}
+	for i := range ps {
+		pipelines[ps[i].ID] = ps[i].Name
+		for j := range ps[i].Stages {
+			stages[ps[i].Stages[j].ID] = &ps[i].Stages[j]
+		}
+	}
+	for i := range items {
+		ct := &items[i]
+		if st := stages[ct.StageID]; st != nil {
+			ct.Status, ct.StageName = st.State, st.Name
+		}
+		ct.PipelineName = pipelines[ct.PipelineID]
+		names := known[ct.ID]
+		ct.RequesterName = names[0]
+		if ct.CompanyID != nil {
+			ct.CompanyName = names[1]
+		}
+		if o := owners[i]; o != nil {
+			if k := slices.IndexFunc(ags, func(a agent.Agent) bool { return a.ID == *o }); k >= 0 {
+				ct.Owner = ticket.NewOwner(ags[k].Name, ags[k].Alias)
+			}
+		}
+	}
+	return nil
+}
+
+// personNames reads the requester and company names of the tickets of a
+// page, each person and company once: ticket id → requester and company
+// names.
+func (db *DB) personNames(ctx context.Context, items []ticket.CustomerTicket) (map[int64][2]string, error) {
 	var contacts, companies []any
 	seen := map[[2]int64]bool{}
 	add := func(kind int64, id *int64, to *[]any) {
@@ -662,47 +704,33 @@ func (db *DB) nameTickets(ctx context.Context, items []ticket.CustomerTicket, ow
 	}
 	rows, err := db.query(ctx, q, append(contacts, companies...)...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	names := map[[2]int64][2]string{}
+	names := map[[2]int64]string{}
 	for rows.Next() {
 		var kind, id int64
 		var a, b string
 		if err := rows.Scan(&kind, &id, &a, &b); err != nil {
-			return err
+			return nil, err
 		}
-		names[[2]int64{kind, id}] = [2]string{a, b}
+		if kind == 0 {
+			a = strings.TrimSpace(a + " " + b)
+		}
+		names[[2]int64{kind, id}] = a
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	stages := map[int64]*pipeline.Stage{}
-	pipelines := map[int64]string{}
-	for i := range ps {
-		pipelines[ps[i].ID] = ps[i].Name
-		for j := range ps[i].Stages {
-			stages[ps[i].Stages[j].ID] = &ps[i].Stages[j]
-		}
-	}
-	for i := range items {
-		ct := &items[i]
-		if st := stages[ct.StageID]; st != nil {
-			ct.Status, ct.StageName = st.State, st.Name
-		}
-		ct.PipelineName = pipelines[ct.PipelineID]
-		rq := names[[2]int64{0, ct.RequesterID}]
-		ct.RequesterName = strings.TrimSpace(rq[0] + " " + rq[1])
+	out := make(map[int64][2]string, len(items))
+	for _, ct := range items {
+		n := [2]string{names[[2]int64{0, ct.RequesterID}], ""}
 		if ct.CompanyID != nil {
-			ct.CompanyName = names[[2]int64{1, *ct.CompanyID}][0]
+			n[1] = names[[2]int64{1, *ct.CompanyID}]
 		}
-		if o := owners[i]; o != nil {
-			if k := slices.IndexFunc(ags, func(a agent.Agent) bool { return a.ID == *o }); k >= 0 {
-				ct.Owner = ticket.NewOwner(ags[k].Name, ags[k].Alias)
-			}
-		}
+		out[ct.ID] = n
 	}
-	return nil
+	return out, nil
 }
 
 // customerWhere is the condition of a customer's view: the scope (as
@@ -894,7 +922,8 @@ func (db *DB) customerSelect(f ticket.CustomerFilter) (string, []any, error) {
 }
 
 // CustomerTickets reads one page of a customer's view, with the number of
-// tickets in the whole view.
+// tickets in the whole view. The page is read-only: its tickets'
+// properties maps may be shared with other readers.
 func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (ticket.CustomerPage, error) {
 	out := ticket.CustomerPage{Items: []ticket.CustomerTicket{}}
 	offset, err := parseOffset(f.Cursor)
@@ -936,6 +965,21 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 			// Read from indexes, the view costs less to count again than
 			// to carry through a window, and its page is merged from the
 			// sources' own orders.
+			// A page read before is reused while what it was read
+			// from is unchanged (viewCache).
+			key, versions, cached := "", [3]int64{}, db.views != nil && cacheable(ctx)
+			if cached {
+				key, cached = viewKey(f)
+			}
+			if cached {
+				if versions, err = db.viewVersions(ctx, f.Scope); err != nil {
+					return out, err
+				}
+				if e, ok := db.views.get(key, versions); ok {
+					out.Total, out.NextCursor = e.total, e.next
+					return db.fillPage(ctx, out, e.ids, e.at, e.names)
+				}
+			}
 			stages := stageRef.MatchString(cond + " " + order)
 			window := f.Q != ""
 			if !window {
@@ -944,14 +988,25 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 					return out, err
 				}
 			}
-			ids, iargs := db.sourcePage(f, cond, wargs, stages, limit+1, offset, window)
-			out, err = db.cachedPage(ctx, out, ids, iargs, limit, offset, window)
-			if err == nil && window && len(out.Items) == 0 && offset > 0 {
+			q, iargs := db.sourcePage(f, cond, wargs, stages, limit+1, offset, window)
+			ids, at, err := db.pageIDs(ctx, &out, q, iargs, limit, offset, window)
+			if err == nil && window && len(ids) == 0 && offset > 0 {
 				// Past the end: the page is empty, the view may not be.
 				count, cargs := db.sourceCount(f.Scope, f.Q, cond, wargs, stageRef.MatchString(cond))
 				err = db.queryRow(ctx, count, cargs...).Scan(&out.Total)
 			}
-			return out, err
+			if err != nil {
+				return out, err
+			}
+			if out, err = db.fillPage(ctx, out, ids, at, nil); err != nil || !cached {
+				return out, err
+			}
+			names := make(map[int64][2]string, len(out.Items))
+			for _, it := range out.Items {
+				names[it.ID] = [2]string{it.RequesterName, it.CompanyName}
+			}
+			db.views.keep(key, viewEntry{versions: versions, ids: ids, at: at, total: out.Total, next: out.NextCursor, names: names})
+			return out, nil
 		} else {
 			q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + from +
 				" WHERE " + cond + " ORDER BY " + order + limitOffset(limit+1, offset) + ") pg CROSS JOIN " + outer +
@@ -988,7 +1043,7 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 	}
 	rows.Close()
 	if !joined {
-		if err := db.nameTickets(ctx, out.Items, owners); err != nil {
+		if err := db.nameTickets(ctx, out.Items, owners, nil); err != nil {
 			return out, err
 		}
 	}
@@ -1016,19 +1071,18 @@ func (db *DB) sourceCount(sc ticket.Scope, q, cond string, args []any, stages bo
 	return "SELECT CAST(SUM(n) AS BIGINT) FROM (" + strings.Join(parts, " UNION ALL ") + ") c", out
 }
 
-// cachedPage finishes a page of a narrow view whose total out holds (or,
-// with window, the page query gives): the page query ids gives the page's
-// ids and versions, the rows come from
-// pageTickets, the names from nameTickets.
-func (db *DB) cachedPage(ctx context.Context, out ticket.CustomerPage, ids string, args []any, limit, offset int, window bool) (ticket.CustomerPage, error) {
+// pageIDs runs the page query ids of a narrow view and returns the page's
+// ids and versions (updated_at); it sets out's next cursor and, with
+// window, its total.
+func (db *DB) pageIDs(ctx context.Context, out *ticket.CustomerPage, ids string, args []any, limit, offset int, window bool) ([]int64, []time.Time, error) {
 	rows, err := db.query(ctx, ids, args...)
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	var page []int64
 	var versions []time.Time
@@ -1044,23 +1098,28 @@ func (db *DB) cachedPage(ctx context.Context, out ticket.CustomerPage, ids strin
 			dest[2] = &out.Total
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return out, err
+			return nil, nil, err
 		}
 		page, versions = append(page, id), append(versions, v)
 	}
 	if err := rows.Err(); err != nil {
-		return out, err
+		return nil, nil, err
 	}
-	rows.Close()
 	if len(page) > limit {
 		page, versions = page[:limit], versions[:limit]
 		out.NextCursor = offsetCursor(offset + limit)
 	}
-	items, owners, err := db.pageTickets(ctx, page, versions)
+	return page, versions, nil
+}
+
+// fillPage finishes a page of a narrow view from its ids and versions:
+// the rows come from pageTickets, the names from nameTickets (with known).
+func (db *DB) fillPage(ctx context.Context, out ticket.CustomerPage, ids []int64, versions []time.Time, known map[int64][2]string) (ticket.CustomerPage, error) {
+	items, owners, err := db.pageTickets(ctx, ids, versions)
 	if err != nil {
 		return out, err
 	}
-	if err := db.nameTickets(ctx, items, owners); err != nil {
+	if err := db.nameTickets(ctx, items, owners, known); err != nil {
 		return out, err
 	}
 	out.Items = append(out.Items, items...)

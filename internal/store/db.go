@@ -53,6 +53,7 @@ type DB struct {
 	settings *settingsCache // shared by clock copies
 	queues   *queues        // shared by clock copies
 	rows     *pageRows      // shared by clock copies
+	views    *viewCache     // SQLite only
 
 	migrator     *goose.Provider // built once, on first use
 	migratorErr  error
@@ -81,6 +82,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 		db.path = filepath.Join(o.DataDir, SQLiteFile)
 		db.stmts = &statements{}
+		db.views = &viewCache{}
 		db.batch = newBatcher()
 		w, err := sql.Open("sqlite", sqliteDSN(db.path, false))
 		if err != nil {
@@ -283,6 +285,12 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 }
 
 type txStateKey struct{}
+
+// inTx reports whether ctx carries a transaction.
+func inTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*sql.Tx)
+	return ok
+}
 
 // txState is what a transaction remembers to do once it commits.
 type txState struct {

@@ -29,7 +29,8 @@ type pageRow struct {
 // maxPageRows bounds the cache; past it, a tenth is forgotten at random.
 const maxPageRows = 50_000
 
-// get returns the kept row of id at version, with its own properties map.
+// get returns the kept row of id at version. Its properties map is the
+// kept one: pages are read-only (CustomerTickets).
 func (p *pageRows) get(id int64, version time.Time) (ticket.CustomerTicket, *int64, bool) {
 	p.mu.Lock()
 	r, ok := p.m[id]
@@ -37,7 +38,6 @@ func (p *pageRows) get(id int64, version time.Time) (ticket.CustomerTicket, *int
 	if !ok || !r.version.Equal(version) {
 		return ticket.CustomerTicket{}, nil, false
 	}
-	r.ct.Properties = maps.Clone(r.ct.Properties)
 	return r.ct, r.owner, true
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"portico/internal/account"
+	"portico/internal/apperr"
 	"portico/internal/auth"
 )
 
@@ -24,16 +26,47 @@ func (db *DB) CreateSession(ctx context.Context, s *auth.Session, tokenHash []by
 // SessionByToken finds a session by its token's hash.
 func (db *DB) SessionByToken(ctx context.Context, tokenHash []byte) (*auth.Session, error) {
 	var s auth.Session
-	var portalID, accountID, contactID, agentID *int64
-	err := db.queryRow(ctx, `SELECT id, kind, portal_id, account_id, active_contact_id, agent_id, created_at, last_seen_at, expires_at
-		FROM sessions WHERE token_hash = ?`, tokenHash).
-		Scan(&s.ID, &s.Kind, nullInt64{&portalID}, nullInt64{&accountID}, nullInt64{&contactID}, nullInt64{&agentID},
-			timeCol{&s.CreatedAt}, timeCol{&s.LastSeenAt}, timeCol{&s.ExpiresAt})
-	if err != nil {
+	dest, done := sessionDest(&s)
+	if err := db.queryRow(ctx, "SELECT "+sessionColumns+" FROM sessions s WHERE s.token_hash = ?", tokenHash).Scan(dest...); err != nil {
 		return nil, notFound(err, "session")
 	}
-	s.PortalID, s.AccountID, s.ActiveContactID, s.AgentID = deref(portalID), deref(accountID), deref(contactID), deref(agentID)
+	done()
 	return &s, nil
+}
+
+// sessionColumns are a session's columns as scanSession reads them.
+const sessionColumns = "s.id, s.kind, s.portal_id, s.account_id, s.active_contact_id, s.agent_id, s.created_at, s.last_seen_at, s.expires_at"
+
+// sessionDest are the destinations of sessionColumns; done finishes s
+// once they are read.
+func sessionDest(s *auth.Session) (dest []any, done func()) {
+	var portalID, accountID, contactID, agentID *int64
+	return []any{&s.ID, &s.Kind, nullInt64{&portalID}, nullInt64{&accountID}, nullInt64{&contactID}, nullInt64{&agentID},
+			timeCol{&s.CreatedAt}, timeCol{&s.LastSeenAt}, timeCol{&s.ExpiresAt}}, func() {
+			s.PortalID, s.AccountID, s.ActiveContactID, s.AgentID = deref(portalID), deref(accountID), deref(contactID), deref(agentID)
+		}
+}
+
+// AccountSessionByToken returns the session whose token hashes to
+// tokenHash with its account and the account's identities, in one query:
+// every signed-in customer request reads both.
+func (db *DB) AccountSessionByToken(ctx context.Context, tokenHash []byte) (*auth.Session, *account.Account, error) {
+	var s auth.Session
+	var done func()
+	a, err := db.readAccount(ctx, sessionColumns+", ", "sessions s JOIN accounts a ON a.id = s.account_id", "s.token_hash = ?", tokenHash,
+		func() []any {
+			var dest []any
+			dest, done = sessionDest(&s)
+			return dest
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	if a == nil {
+		return nil, nil, apperr.NotFoundf("session")
+	}
+	done()
+	return &s, a, nil
 }
 
 // TouchSession records that a session was used.

@@ -155,7 +155,7 @@ func pagePasswordChangeFirst(w http.ResponseWriter, r *http.Request, err error) 
 // the portal.
 func (s *Server) resume(ctx context.Context, v *visitor, tok string) error {
 	idle := time.Duration(v.portal.IdleTimeoutMinutes) * time.Minute
-	sess, err := s.Auth.Session(ctx, tok, auth.KindCustomer, idle)
+	sess, a, err := s.Auth.CustomerSession(ctx, tok, idle)
 	if apperr.Is(err, apperr.Unauthorized) {
 		return nil
 	}
@@ -164,13 +164,6 @@ func (s *Server) resume(ctx context.Context, v *visitor, tok string) error {
 	}
 	if sess.PortalID != v.portal.ID {
 		return nil
-	}
-	a, err := s.Accounts.Account(ctx, sess.AccountID)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
 	}
 	if a.Locked {
 		return nil

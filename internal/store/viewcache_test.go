@@ -1,0 +1,199 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"portico/internal/store"
+	"portico/internal/store/storetest"
+	"portico/internal/ticket"
+)
+
+// openHandles opens n store handles on one fresh database, migrated, as
+// n instances of the server would.
+func openHandles(t *testing.T, engine string, n int) (store.Options, []*store.DB) {
+	t.Helper()
+	ctx := t.Context()
+	o := storetest.Options(t, engine, nil)
+	var out []*store.DB
+	for i := range n {
+		db, err := store.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if i == 0 {
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, db)
+	}
+	return o, out
+}
+
+// TestListViewsFollowChanges: customers' list pages are kept and reused
+// (SQLite), yet every view shows each change at the next read, whether
+// this instance or another one on the same database made it: after each
+// change, two instances that read every view before agree with one that
+// has never read any.
+func TestListViewsFollowChanges(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := t.Context()
+			o, dbs := openHandles(t, engine, 2)
+			a, b := dbs[0], dbs[1]
+			co := newCompany(t, a, "Nordlys", nil)
+			other := newCompany(t, a, "Elsewhere", nil)
+			me := newContact(t, a, "Ada", "Lovelace", &co.ID)
+			colleague := newContact(t, a, "Grace", "Hopper", &co.ID)
+			stranger := newContact(t, a, "Alan", "Turing", &other.ID)
+			ag := newAgent(t, a, "agent@example.com")
+			mine := newTicket(t, a, "Printer jammed", me)
+			newTicket(t, a, "Monitor flickers", colleague)
+			theirs := newTicket(t, a, "Invoice missing", stranger)
+
+			sc := ticket.Scope{ContactID: me.ID, CompanyID: co.ID}
+			views := []ticket.CustomerFilter{
+				{Scope: sc},
+				{Scope: sc, Limit: 1},
+				{Scope: sc, Status: ticket.StatusOpen},
+				{Scope: sc, Status: ticket.StatusClosed},
+				{Scope: sc, View: ticket.ViewShared},
+				{Scope: sc, View: ticket.ViewMine, Sort: ticket.SortID},
+				{Scope: sc, RatedByMe: true},
+				{Scope: sc, WaitingOnCustomer: true},
+				{Scope: sc, Q: "invoice"},
+				{Scope: sc, Q: "printer"},
+				{Scope: sc, Sort: ticket.SortCreated, Asc: true},
+				{Scope: ticket.Scope{ContactID: me.ID}},
+			}
+			// read reads the view's pages, one after another.
+			read := func(db *store.DB, f ticket.CustomerFilter) string {
+				t.Helper()
+				out := ""
+				for {
+					page, err := db.CustomerTickets(ctx, f)
+					if err != nil {
+						t.Fatalf("%+v: %v", f, err)
+					}
+					out += fmt.Sprintf("%d:", page.Total)
+					for _, it := range page.Items {
+						out += fmt.Sprintf(" %s/%s/%s/%s/%s", it.Subject, it.Status, it.StageName, it.RequesterName, it.CompanyName)
+					}
+					if page.NextCursor == "" {
+						return out
+					}
+					f.Cursor, out = page.NextCursor, out+" | "
+				}
+			}
+			check := func(step string) {
+				t.Helper()
+				fresh, err := store.Open(ctx, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer fresh.Close()
+				for _, f := range views {
+					want := read(fresh, f)
+					for i, db := range []*store.DB{a, b} {
+						if got := read(db, f); got != want {
+							t.Errorf("%s: instance %d, view %+v:\n got %s\nwant %s", step, i, f, got, want)
+						}
+					}
+				}
+			}
+			check("start")
+			first := read(a, views[0])
+
+			steps := []struct {
+				name   string
+				change func(db *store.DB) error
+			}{
+				{"a colleague opens a ticket", func(db *store.DB) error {
+					newTicket(t, db, "Printer on fire", colleague)
+					return nil
+				}},
+				{"a ticket of another company is shared with me", func(db *store.DB) error {
+					return db.ShareTicket(ctx, theirs.ID, stranger.ID, []int64{me.ID})
+				}},
+				{"the shared ticket is renamed", func(db *store.DB) error {
+					return updateTicket(ctx, db, theirs.ID, func(tk *ticket.Ticket) { tk.Subject = "Invoice still missing" })
+				}},
+				{"an agent answers my ticket", func(db *store.DB) error {
+					return db.CreateMessage(ctx, &ticket.Message{TicketID: mine.ID, Author: ticket.Author{Type: ticket.AuthorAgent, ID: &ag.ID},
+						Body: "Which invoice do you mean?", Channel: ticket.ChannelPortal, CreatedAt: db.Now()})
+				}},
+				{"an internal note", func(db *store.DB) error {
+					return db.CreateMessage(ctx, &ticket.Message{TicketID: mine.ID, Author: ticket.Author{Type: ticket.AuthorAgent, ID: &ag.ID},
+						Body: "invoice printer", Internal: true, Channel: ticket.ChannelPortal, CreatedAt: db.Now()})
+				}},
+				{"the stranger changes name", func(db *store.DB) error {
+					stranger.LastName = "Turing-Smith"
+					return db.UpdateContact(ctx, stranger)
+				}},
+				{"a colleague changes name", func(db *store.DB) error {
+					colleague.FirstName = "Rear Admiral Grace"
+					return db.UpdateContact(ctx, colleague)
+				}},
+				{"my company is renamed", func(db *store.DB) error {
+					co.Name = "Nordlys AS"
+					return db.UpdateCompany(ctx, co)
+				}},
+				{"the other company is renamed", func(db *store.DB) error {
+					other.Name = "Elsewhere Ltd"
+					return db.UpdateCompany(ctx, other)
+				}},
+				{"I rate my ticket", func(db *store.DB) error {
+					return db.UpsertRating(ctx, &ticket.Rating{TicketID: mine.ID, ContactID: &me.ID, Score: 4, CreatedAt: db.Now(), UpdatedAt: db.Now()})
+				}},
+				{"the first stage becomes a closed one", func(db *store.DB) error {
+					p := supportPipeline(t, db)
+					p.Stages[0].State, p.Stages[0].Name, p.Stages[0].WaitingForAcceptance = ticket.StatusClosed, "Parked", false
+					if err := db.UpdateStages(ctx, &p); err != nil {
+						return err
+					}
+					// Which tickets a view holds follows at once; the other
+					// instance reads the stages' names (the settings) again
+					// within a second.
+					time.Sleep(1100 * time.Millisecond)
+					return nil
+				}},
+				{"my ticket moves to a colleague", func(db *store.DB) error {
+					return updateTicket(ctx, db, mine.ID, func(tk *ticket.Ticket) { tk.RequesterID = colleague.ID })
+				}},
+				{"the other company is deleted", func(db *store.DB) error {
+					return db.DeleteCompany(ctx, other.ID)
+				}},
+			}
+			for i, st := range steps {
+				by := []*store.DB{a, b}[i%2]
+				if err := st.change(by); err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				check(st.name)
+			}
+			if last := read(a, views[0]); last == first {
+				t.Errorf("the changes left the list as it was: %s", last)
+			}
+			if got := read(a, ticket.CustomerFilter{Scope: sc, View: ticket.ViewShared}); !slices.Contains([]string{"1: Invoice still missing/open/New/Alan Turing-Smith/", "1: Invoice still missing/closed/Parked/Alan Turing-Smith/"}, got) {
+				t.Errorf("shared view at the end: %s", got)
+			}
+		})
+	}
+}
+
+// updateTicket changes a ticket as the services do: read, edit, write
+// with a new updated_at.
+func updateTicket(ctx context.Context, db *store.DB, id int64, edit func(*ticket.Ticket)) error {
+	tk, err := db.Ticket(ctx, id)
+	if err != nil {
+		return err
+	}
+	edit(tk)
+	tk.UpdatedAt = db.Now()
+	return db.UpdateTicket(ctx, tk)
+}
