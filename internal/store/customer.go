@@ -975,7 +975,7 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 				if versions, err = db.viewVersions(ctx, f.Scope); err != nil {
 					return out, err
 				}
-				if e, ok := db.views.get(key, versions); ok {
+				if e, ok := db.views.pages.get(key); ok && e.versions == versions {
 					out.Total, out.NextCursor = e.total, e.next
 					return db.fillPage(ctx, out, e.ids, e.at, e.names)
 				}
@@ -1005,7 +1005,7 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 			for _, it := range out.Items {
 				names[it.ID] = [2]string{it.RequesterName, it.CompanyName}
 			}
-			db.views.keep(key, viewEntry{versions: versions, ids: ids, at: at, total: out.Total, next: out.NextCursor, names: names})
+			db.views.pages.put(key, viewEntry{versions: versions, ids: ids, at: at, total: out.Total, next: out.NextCursor, names: names}, maxViews)
 			return out, nil
 		} else {
 			q = "SELECT " + pageTicketColumns + ", pg.total FROM (SELECT t.id AS pid, COUNT(*) OVER () AS total FROM " + from +

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"maps"
-	"sync"
 	"time"
 
 	"portico/internal/ticket"
@@ -16,8 +15,7 @@ import (
 // sets its updated_at (UpdateTicket), so a kept row is never shown stale,
 // on any instance; names (stage, owner, …) are looked up each time.
 type pageRows struct {
-	mu sync.Mutex
-	m  map[int64]pageRow
+	m bounded[int64, pageRow]
 }
 
 type pageRow struct {
@@ -32,9 +30,7 @@ const maxPageRows = 50_000
 // get returns the kept row of id at version. Its properties map is the
 // kept one: pages are read-only (CustomerTickets).
 func (p *pageRows) get(id int64, version time.Time) (ticket.CustomerTicket, *int64, bool) {
-	p.mu.Lock()
-	r, ok := p.m[id]
-	p.mu.Unlock()
+	r, ok := p.m.get(id)
 	if !ok || !r.version.Equal(version) {
 		return ticket.CustomerTicket{}, nil, false
 	}
@@ -43,21 +39,7 @@ func (p *pageRows) get(id int64, version time.Time) (ticket.CustomerTicket, *int
 
 func (p *pageRows) keep(ct ticket.CustomerTicket, owner *int64, version time.Time) {
 	ct.Properties = maps.Clone(ct.Properties)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.m == nil {
-		p.m = map[int64]pageRow{}
-	}
-	if len(p.m) >= maxPageRows {
-		n := 0
-		for id := range p.m {
-			delete(p.m, id)
-			if n++; n >= maxPageRows/10 {
-				break
-			}
-		}
-	}
-	p.m[ct.ID] = pageRow{ct: ct, owner: owner, version: version}
+	p.m.put(ct.ID, pageRow{ct: ct, owner: owner, version: version}, maxPageRows)
 }
 
 // pageTickets reads the tickets of a page whose ids and versions the

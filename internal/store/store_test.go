@@ -169,7 +169,14 @@ func openRaw(t testing.TB, engine string, now func() time.Time) (*store.DB, *raw
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return db, rawOf(t, engine, o)
+}
+
+// rawOf is a raw connection to the database of o.
+func rawOf(t testing.TB, engine string, o store.Options) *rawDB {
+	t.Helper()
 	var raw *sql.DB
+	var err error
 	if engine == "postgres" {
 		raw, err = sql.Open("pgx", o.DatabaseURL)
 	} else {
@@ -180,7 +187,7 @@ func openRaw(t testing.TB, engine string, now func() time.Time) (*store.DB, *raw
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	return db, &rawDB{t: t, db: raw, engine: engine}
+	return &rawDB{t: t, db: raw, engine: engine}
 }
 
 // wantKind fails unless err is an apperr of kind k.

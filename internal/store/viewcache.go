@@ -3,25 +3,28 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 	"time"
 
+	"portico/internal/apperr"
 	"portico/internal/ticket"
 )
 
-// viewCache keeps the pages of customers' lists that were read from the
-// scope's indexes: the ids of each page, with the updated_at of each
-// ticket and the count of the whole view, for the view's filter. A page is
+// viewCache keeps what customers read most: the tickets they open
+// (CustomerDetail), and the pages of their lists that were read from the
+// scope's indexes (the ids of each page with each ticket's updated_at, the
+// count of the whole view, the requester and company names). Either is
 // reused only while the versions of what it was read from (view_versions,
-// kept by triggers in every writer's transaction) read the same; the rows
-// then come from pageRows, the requester and company names from the entry
-// and the others from the cached settings, as for any page.
+// kept by triggers in every writer's transaction, whichever process
+// writes) read the same; a page's rows then come from pageRows and its
+// other names from the cached settings, as for any page.
 //
 // SQLite only. On PostgreSQL, where instances scale out, a version row per
 // company would make every writer of the company wait for the one before.
 type viewCache struct {
-	mu sync.Mutex
-	m  map[string]viewEntry
+	pages   bounded[string, viewEntry]
+	details bounded[string, detailEntry]
 }
 
 type viewEntry struct {
@@ -77,27 +80,85 @@ func viewKey(f ticket.CustomerFilter) (string, bool) {
 	return string(b), err == nil
 }
 
-func (c *viewCache) get(key string, versions [3]int64) (viewEntry, bool) {
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	return e, ok && e.versions == versions
+// bounded is a map of at most max entries, safe for concurrent use; past
+// max, a tenth is forgotten at random.
+type bounded[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]V
 }
 
-func (c *viewCache) keep(key string, e viewEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]viewEntry{}
+func (b *bounded[K, V]) get(k K) (V, bool) {
+	b.mu.Lock()
+	v, ok := b.m[k]
+	b.mu.Unlock()
+	return v, ok
+}
+
+func (b *bounded[K, V]) put(k K, v V, max int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil {
+		b.m = map[K]V{}
 	}
-	if len(c.m) >= maxViews {
+	if len(b.m) >= max {
 		n := 0
-		for k := range c.m {
-			delete(c.m, k)
-			if n++; n >= maxViews/10 {
+		for k := range b.m {
+			delete(b.m, k)
+			if n++; n >= max/10 {
 				break
 			}
 		}
 	}
-	c.m[key] = e
+	b.m[k] = v
+}
+
+// detailEntry is a ticket as a customer sees it, with the versions it was
+// read at.
+type detailEntry struct {
+	versions [3]int64
+	d        ticket.CustomerDetail
+}
+
+// maxDetails bounds the kept tickets: a ticket with its messages is a few
+// kilobytes.
+const maxDetails = 10_000
+
+// CustomerDetail returns a ticket in the scope with its public messages
+// and its rating, without its place in the queue. It is read-only: its
+// slices and maps may be shared with other readers. On SQLite it is kept,
+// and reused while the scope's view versions read the same.
+func (db *DB) CustomerDetail(ctx context.Context, sc ticket.Scope, id int64) (*ticket.CustomerDetail, error) {
+	key, versions, cached := "", [3]int64{}, db.views != nil && cacheable(ctx)
+	if cached {
+		key, cached = viewKey(ticket.CustomerFilter{Scope: sc, Cursor: strconv.FormatInt(id, 10)})
+	}
+	if cached {
+		var err error
+		if versions, err = db.viewVersions(ctx, sc); err != nil {
+			return nil, err
+		}
+		if e, ok := db.views.details.get(key); ok && e.versions == versions {
+			d := e.d
+			return &d, nil
+		}
+	}
+	t, err := db.CustomerTicket(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	d := ticket.CustomerDetail{CustomerTicket: *t}
+	if d.Messages, err = db.Messages(ctx, id, false); err != nil {
+		return nil, err
+	}
+	d.Rating, err = db.Rating(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		d.Rating, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cached {
+		db.views.details.put(key, detailEntry{versions: versions, d: d}, maxDetails)
+	}
+	return &d, nil
 }

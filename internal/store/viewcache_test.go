@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"portico/internal/apperr"
+	"portico/internal/portal"
 	"portico/internal/store"
 	"portico/internal/store/storetest"
 	"portico/internal/ticket"
@@ -35,17 +37,18 @@ func openHandles(t *testing.T, engine string, n int) (store.Options, []*store.DB
 	return o, out
 }
 
-// TestListViewsFollowChanges: customers' list pages are kept and reused
-// (SQLite), yet every view shows each change at the next read, whether
-// this instance or another one on the same database made it: after each
-// change, two instances that read every view before agree with one that
-// has never read any.
+// TestListViewsFollowChanges: customers' list pages and the tickets they
+// open are kept and reused (SQLite), yet every view and every ticket shows
+// each change at the next read, whether this instance or another one on
+// the same database made it: after each change, two instances that read
+// every view and ticket before agree with one that has never read any.
 func TestListViewsFollowChanges(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			ctx := t.Context()
 			o, dbs := openHandles(t, engine, 2)
 			a, b := dbs[0], dbs[1]
+			raw := rawOf(t, engine, o)
 			co := newCompany(t, a, "Nordlys", nil)
 			other := newCompany(t, a, "Elsewhere", nil)
 			me := newContact(t, a, "Ada", "Lovelace", &co.ID)
@@ -53,7 +56,7 @@ func TestListViewsFollowChanges(t *testing.T) {
 			stranger := newContact(t, a, "Alan", "Turing", &other.ID)
 			ag := newAgent(t, a, "agent@example.com")
 			mine := newTicket(t, a, "Printer jammed", me)
-			newTicket(t, a, "Monitor flickers", colleague)
+			firstColleague := newTicket(t, a, "Monitor flickers", colleague)
 			theirs := newTicket(t, a, "Invoice missing", stranger)
 
 			sc := ticket.Scope{ContactID: me.ID, CompanyID: co.ID}
@@ -90,6 +93,28 @@ func TestListViewsFollowChanges(t *testing.T) {
 					f.Cursor, out = page.NextCursor, out+" | "
 				}
 			}
+			// open reads a ticket as the customer opens it.
+			open := func(db *store.DB, sc ticket.Scope, id int64) string {
+				t.Helper()
+				d, err := db.CustomerDetail(ctx, sc, id)
+				if apperr.Is(err, apperr.NotFound) {
+					return "not found"
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := fmt.Sprintf("%s/%s/%s/%s/%s", d.Subject, d.Status, d.StageName, d.RequesterName, d.CompanyName)
+				if d.Owner != nil {
+					out += "/owner " + d.Owner.Display(portal.OwnerFullName)
+				}
+				for _, m := range d.Messages {
+					out += " | " + m.Body
+				}
+				if d.Rating != nil {
+					out += fmt.Sprintf(" | rated %d", d.Rating.Score)
+				}
+				return out
+			}
 			check := func(step string) {
 				t.Helper()
 				fresh, err := store.Open(ctx, o)
@@ -102,6 +127,16 @@ func TestListViewsFollowChanges(t *testing.T) {
 					for i, db := range []*store.DB{a, b} {
 						if got := read(db, f); got != want {
 							t.Errorf("%s: instance %d, view %+v:\n got %s\nwant %s", step, i, f, got, want)
+						}
+					}
+				}
+				for _, sc := range []ticket.Scope{sc, {ContactID: me.ID}, {ContactID: colleague.ID, CompanyID: co.ID}} {
+					for _, id := range []int64{mine.ID, theirs.ID, firstColleague.ID} {
+						want := open(fresh, sc, id)
+						for i, db := range []*store.DB{a, b} {
+							if got := open(db, sc, id); got != want {
+								t.Errorf("%s: instance %d, ticket %d as %+v:\n got %s\nwant %s", step, i, id, sc, got, want)
+							}
 						}
 					}
 				}
@@ -126,6 +161,16 @@ func TestListViewsFollowChanges(t *testing.T) {
 				{"an agent answers my ticket", func(db *store.DB) error {
 					return db.CreateMessage(ctx, &ticket.Message{TicketID: mine.ID, Author: ticket.Author{Type: ticket.AuthorAgent, ID: &ag.ID},
 						Body: "Which invoice do you mean?", Channel: ticket.ChannelPortal, CreatedAt: db.Now()})
+				}},
+				{"the agent takes my ticket", func(db *store.DB) error {
+					return updateTicket(ctx, db, mine.ID, func(tk *ticket.Ticket) { tk.OwnerID = &ag.ID })
+				}},
+				{"the agent is renamed, by hand in the database", func(*store.DB) error {
+					raw.exec("UPDATE agents SET name = ? WHERE id = ?", "Barbara Liskov", ag.ID)
+					// The other instance reads agents (the settings) again
+					// within a second.
+					time.Sleep(1100 * time.Millisecond)
+					return nil
 				}},
 				{"an internal note", func(db *store.DB) error {
 					return db.CreateMessage(ctx, &ticket.Message{TicketID: mine.ID, Author: ticket.Author{Type: ticket.AuthorAgent, ID: &ag.ID},

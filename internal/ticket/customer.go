@@ -26,7 +26,9 @@ type CustomerStore interface {
 	// CustomerStats counts the view, and averages the ratings the scope's
 	// contact gave on it.
 	CustomerStats(ctx context.Context, f CustomerFilter) (CustomerStats, error)
-	CustomerTicket(ctx context.Context, sc Scope, id int64) (*CustomerTicket, error)
+	// CustomerDetail returns a ticket with its public messages and its
+	// rating, without Queue. It is read-only.
+	CustomerDetail(ctx context.Context, sc Scope, id int64) (*CustomerDetail, error)
 	// ScopedTicket returns a ticket in the scope, locked for a change when
 	// called in a transaction.
 	ScopedTicket(ctx context.Context, sc Scope, id int64) (*Ticket, error)
@@ -286,7 +288,7 @@ func (s *Service) CustomerTicketUnqueued(ctx context.Context, sc Scope, id int64
 }
 
 func (s *Service) customerTicket(ctx context.Context, sc Scope, id int64, queue bool) (*CustomerDetail, error) {
-	t, err := s.store.CustomerTicket(ctx, sc, id)
+	d, err := s.store.CustomerDetail(ctx, sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -294,21 +296,14 @@ func (s *Service) customerTicket(ctx context.Context, sc Scope, id int64, queue 
 	if err != nil {
 		return nil, err
 	}
-	t.Properties = visibleProperties(t.Properties, defs)
-	out := &CustomerDetail{CustomerTicket: *t}
-	if out.Messages, err = s.store.Messages(ctx, t.ID, false); err != nil {
-		return nil, err
-	}
+	out := *d
+	out.Properties = visibleProperties(out.Properties, defs)
 	if queue {
-		if out.Queue, err = s.queue(ctx, t); err != nil {
+		if out.Queue, err = s.queue(ctx, &out.CustomerTicket); err != nil {
 			return nil, err
 		}
 	}
-	out.Rating, err = s.store.Rating(ctx, t.ID)
-	if apperr.Is(err, apperr.NotFound) {
-		out.Rating, err = nil, nil
-	}
-	return out, err
+	return &out, nil
 }
 
 // queue places a ticket waiting for acceptance: first come, first served

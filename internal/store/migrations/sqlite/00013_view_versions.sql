@@ -3,7 +3,7 @@
 -- names of their requesters and companies, and with the versions of what
 -- they were read from: the contact's own and shared
 -- tickets (key contact id * 4 + 1), the company's tickets (company id * 4
--- + 2) and the pipelines, stages and inboxes views filter by (key 0).
+-- + 2) and the pipelines, stages, inboxes and agents' names (key 0).
 -- Every change that can alter such a page bumps its keys here, in the
 -- writer's transaction, whichever process writes; a page is reused only
 -- while its keys read the same. A missing key reads 0.
@@ -124,8 +124,9 @@ CREATE TRIGGER view_versions_rating_delete AFTER DELETE ON ratings BEGIN
 END;
 -- +goose StatementEnd
 
--- Pages keep the names of requesters and companies: renaming one bumps
--- the keys of every list its tickets are on.
+-- Pages keep the names of requesters and companies, and kept tickets
+-- those of their owners: renaming a person or a company bumps the keys of
+-- every list its tickets are on, renaming an agent key 0.
 -- +goose StatementBegin
 CREATE TRIGGER view_versions_contact_name AFTER UPDATE OF first_name, last_name ON contacts
 WHEN OLD.first_name IS NOT NEW.first_name OR OLD.last_name IS NOT NEW.last_name BEGIN
@@ -146,6 +147,13 @@ CREATE TRIGGER view_versions_company_name AFTER UPDATE OF name ON companies WHEN
             UNION SELECT sh.contact_id * 4 + 1 FROM tickets t JOIN ticket_shares sh ON sh.ticket_id = t.id
                 WHERE t.company_id = NEW.id) WHERE true
         ON CONFLICT (key) DO UPDATE SET v = v + 1;
+END;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE TRIGGER view_versions_agent_name AFTER UPDATE OF name, alias ON agents
+WHEN OLD.name IS NOT NEW.name OR OLD.alias IS NOT NEW.alias BEGIN
+    INSERT INTO view_versions (key, v) VALUES (0, 1) ON CONFLICT (key) DO UPDATE SET v = v + 1;
 END;
 -- +goose StatementEnd
 
@@ -207,6 +215,7 @@ DROP TRIGGER view_versions_pipeline_insert;
 DROP TRIGGER view_versions_stage_delete;
 DROP TRIGGER view_versions_stage_update;
 DROP TRIGGER view_versions_stage_insert;
+DROP TRIGGER view_versions_agent_name;
 DROP TRIGGER view_versions_company_name;
 DROP TRIGGER view_versions_contact_name;
 DROP TRIGGER view_versions_rating_delete;
