@@ -121,6 +121,7 @@ func (db *DB) runBatches(b *batcher) {
 			}
 		}
 		db.commitBatch(batch)
+		db.prepareWanted()
 	}
 }
 

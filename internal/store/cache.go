@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,75 @@ func (db *DB) prepared(ctx context.Context, q string) *sql.Stmt {
 	}
 	db.stmts.n.Add(1)
 	return st
+}
+
+// txStatements keeps the statements of SQLite write transactions prepared
+// on the one writing connection. Preparing a write compiles the triggers
+// it fires, which costs more than running it, and every write waits for
+// the one connection. A text first seen in a transaction runs unprepared
+// and is prepared once that batch has committed, when the connection is
+// free (prepareWanted).
+type txStatements struct {
+	statements
+	mu     sync.Mutex
+	wanted map[string]bool
+}
+
+// txPrepared returns the statement of q for tx, or nil when q should run
+// as it is.
+func (db *DB) txPrepared(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	if db.txStmts == nil {
+		return nil
+	}
+	if v, ok := db.txStmts.m.Load(q); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt))
+	}
+	// Only single statements: a prepared text runs its first statement
+	// alone.
+	if db.txStmts.n.Load() < maxStatements && !strings.Contains(q, ";") {
+		db.txStmts.mu.Lock()
+		if db.txStmts.wanted == nil {
+			db.txStmts.wanted = map[string]bool{}
+		}
+		db.txStmts.wanted[q] = true
+		db.txStmts.mu.Unlock()
+	}
+	return nil
+}
+
+// prepareWanted prepares the statements transactions asked for on the
+// writing connection; the batch goroutine calls it between batches.
+func (db *DB) prepareWanted() {
+	if db.txStmts == nil {
+		return
+	}
+	db.txStmts.mu.Lock()
+	wanted := db.txStmts.wanted
+	db.txStmts.wanted = nil
+	db.txStmts.mu.Unlock()
+	for q := range wanted {
+		if db.txStmts.n.Load() >= maxStatements {
+			return
+		}
+		if _, ok := db.txStmts.m.Load(q); ok {
+			continue
+		}
+		st, err := db.w.Prepare(q)
+		if err != nil {
+			continue // run as it is, which reports the error
+		}
+		db.txStmts.m.Store(q, st)
+		db.txStmts.n.Add(1)
+	}
+}
+
+// stmt returns the prepared statement of the query q in ctx, in or out of
+// a transaction, or nil when q should run as it is.
+func (db *DB) stmt(ctx context.Context, q string) *sql.Stmt {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return db.txPrepared(ctx, tx, q)
+	}
+	return db.prepared(ctx, q)
 }
 
 func (s *statements) close() {

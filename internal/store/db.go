@@ -49,6 +49,7 @@ type DB struct {
 	path    string // the SQLite file; empty on PostgreSQL
 
 	stmts    *statements    // SQLite only
+	txStmts  *txStatements  // SQLite only
 	batch    *batcher       // SQLite only
 	settings *settingsCache // shared by clock copies
 	queues   *queues        // shared by clock copies
@@ -82,6 +83,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 		db.path = filepath.Join(o.DataDir, SQLiteFile)
 		db.stmts = &statements{}
+		db.txStmts = &txStatements{}
 		db.views = &viewCache{}
 		db.batch = newBatcher()
 		w, err := sql.Open("sqlite", sqliteDSN(db.path, false))
@@ -134,6 +136,9 @@ func sqliteDSN(path string, readOnly bool) string {
 func (db *DB) Close() error {
 	db.closeBatches()
 	db.stmts.close()
+	if db.txStmts != nil {
+		db.txStmts.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -337,13 +342,18 @@ func (db *DB) exec(ctx context.Context, q string, args ...any) (res sql.Result, 
 		})
 		return res, err
 	}
-	res, err = db.writer(ctx).ExecContext(ctx, db.dialect.rebind(q), args...)
+	q = db.dialect.rebind(q)
+	if st := db.stmt(ctx, q); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = db.writer(ctx).ExecContext(ctx, q, args...)
+	}
 	return res, db.dialect.translate(err)
 }
 
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = db.dialect.rebind(q)
-	if st := db.prepared(ctx, q); st != nil {
+	if st := db.stmt(ctx, q); st != nil {
 		rows, err := st.QueryContext(ctx, args...)
 		return rows, db.dialect.translate(err)
 	}
@@ -353,7 +363,7 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = db.dialect.rebind(q)
-	if st := db.prepared(ctx, q); st != nil {
+	if st := db.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return db.reader(ctx).QueryRowContext(ctx, q, args...)
@@ -369,7 +379,12 @@ func (db *DB) insert(ctx context.Context, q string, args ...any) (id int64, err 
 		})
 		return id, err
 	}
-	err = db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind(q+" RETURNING id"), args...).Scan(&id)
+	q = db.dialect.rebind(q + " RETURNING id")
+	if st := db.stmt(ctx, q); st != nil {
+		err = st.QueryRowContext(ctx, args...).Scan(&id)
+	} else {
+		err = db.writer(ctx).QueryRowContext(ctx, q, args...).Scan(&id)
+	}
 	return id, db.dialect.translate(err)
 }
 
