@@ -11,6 +11,7 @@ import (
 	"portico/internal/contact"
 	"portico/internal/store"
 	"portico/internal/store/storetest"
+	"portico/internal/ticket"
 )
 
 // Transactions that commit together still succeed or fail alone: a failed
@@ -101,4 +102,49 @@ func TestTransactionsAfterCancelAndClose(t *testing.T) {
 	if err := db.InTx(t.Context(), func(ctx context.Context) error { ran = true; return nil }); err == nil || ran {
 		t.Errorf("after Close: %v, ran %v", err, ran)
 	}
+}
+
+// The same writes run again and again, as their statements come to be
+// prepared between batches, and behave the same each time: a write and a
+// read of it in one transaction, a constraint that fails, a rollback.
+func TestRepeatedTransactionsBehaveAlike(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		me := newContact(t, db, "Ada", "Lovelace", nil)
+		tk := newTicket(t, db, "Printer jammed", me)
+		for i := range 4 {
+			var seen string
+			err := db.InTx(ctx, func(ctx context.Context) error {
+				c := &contact.Contact{FirstName: fmt.Sprintf("Grace %d", i), Language: "en"}
+				if err := db.CreateContact(ctx, c); err != nil {
+					return err
+				}
+				got, err := db.Contact(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				seen = got.FirstName
+				return errors.New("roll back")
+			})
+			if err == nil || seen != fmt.Sprintf("Grace %d", i) {
+				t.Fatalf("run %d: read %q in the transaction, error %v", i, seen, err)
+			}
+			m := &ticket.Message{TicketID: tk.ID, Author: ticket.Author{Type: ticket.AuthorContact, ID: &me.ID}, Body: "hello",
+				Channel: ticket.ChannelEmail, EmailMessageID: "<same@example.com>", CreatedAt: db.Now()}
+			err = db.CreateMessage(ctx, m)
+			if i == 0 && err != nil {
+				t.Fatalf("run %d: %v", i, err)
+			}
+			if i > 0 && !apperr.Is(err, apperr.Conflict) {
+				t.Fatalf("run %d: the same email again: %v, want a conflict", i, err)
+			}
+		}
+		cs, err := db.Contacts(ctx, contact.ContactFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs.Items) != 1 {
+			t.Errorf("%d contacts after four rolled-back transactions, want 1", len(cs.Items))
+		}
+	})
 }
