@@ -77,7 +77,7 @@ func prepareData(ctx context.Context, cfg *options, log io.Writer) (*store.DB, *
 			return nil, nil, false, err
 		}
 	}
-	db, err := store.Open(ctx, store.Options{DatabaseURL: cfg.databaseURL, DataDir: cfg.dataDir})
+	db, err := store.Open(ctx, store.Options{DatabaseURL: cfg.databaseURL, DataDir: cfg.dataDir, NoViewCache: cfg.noViewCache})
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -86,6 +86,12 @@ func prepareData(ctx context.Context, cfg *options, log io.Writer) (*store.DB, *
 		return nil, nil, false, err
 	}
 	if reuse {
+		// Earlier runs' new tickets leave the text index in pieces,
+		// which a serving instance merges hourly: merge them now.
+		if err := compactSearch(ctx, db, log); err != nil {
+			db.Close()
+			return nil, nil, false, err
+		}
 		return db, have, false, nil
 	}
 	os.Remove(marker)
@@ -179,6 +185,23 @@ func emptyDatabase(ctx context.Context, db *store.DB) error {
 	}
 	if page.Total > 0 {
 		return fmt.Errorf("the %s database already holds %d contacts; use an empty database (or an empty -data directory)", db.Engine(), page.Total)
+	}
+	return nil
+}
+
+// compactSearch merges the text index's pieces, a step at a time, as
+// serve does hourly.
+func compactSearch(ctx context.Context, db *store.DB, log io.Writer) error {
+	start := time.Now()
+	steps := 0
+	for more := true; more; steps++ {
+		var err error
+		if more, err = db.CompactSearch(ctx); err != nil {
+			return err
+		}
+	}
+	if steps > 1 {
+		fmt.Fprintf(log, "merged the text index in %d steps (%s)\n", steps, time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -45,6 +45,7 @@ type options struct {
 	json           bool
 	cpuProfile     string
 	serverLog      string
+	noViewCache    bool
 	// workers overrides -customers for some scenarios.
 	workers map[string]int
 }
@@ -84,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, []string, error) {
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each scenario to this file (the scenario's name is added before the extension)")
 	fs.StringVar(&o.serverLog, "server-log", "", "write the server's request log to this file (default: formatted, then discarded)")
+	fs.BoolVar(&o.noViewCache, "no-view-cache", false, "keep no customer list pages or tickets in memory (SQLite), to measure the queries alone")
 	workers := fs.String("workers", "", "concurrent clients of some scenarios instead of -customers, e.g. search=4,create=64")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
@@ -132,6 +134,7 @@ type report struct {
 	Customers         int      `json:"customers"`
 	Generated         bool     `json:"generated"`
 	GenerationSeconds float64  `json:"generation_seconds"`
+	ViewCache         bool     `json:"view_cache"`
 	GOMAXPROCS        int      `json:"gomaxprocs"`
 	GCPercent         int      `json:"gc_percent"`
 	GoVersion         string   `json:"go_version"`
@@ -166,7 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.close()
 
 	rep := report{Engine: db.Engine(), Tickets: ds.Tickets, CompanyTickets: ds.CompanyTickets, Customers: o.customers,
-		Generated: generated, GenerationSeconds: ds.Seconds, GOMAXPROCS: runtime.GOMAXPROCS(0), GCPercent: gcPercent(), GoVersion: runtime.Version()}
+		Generated: generated, GenerationSeconds: ds.Seconds, ViewCache: db.Engine() == "sqlite" && !o.noViewCache, GOMAXPROCS: runtime.GOMAXPROCS(0), GCPercent: gcPercent(), GoVersion: runtime.Version()}
 	b := &bench{o: o, db: db, ds: ds, srv: srv, log: stderr, clients: map[string][]*client{}}
 	defer b.restorePermission()
 	all := scenarios()
@@ -356,9 +359,13 @@ func printReport(w io.Writer, rep *report) {
 	if rep.Generated {
 		gen = "generated"
 	}
-	fmt.Fprintf(w, "Portico load benchmark — %s, %d tickets (%s; generation took %s), %d customers, GOMAXPROCS=%d, GOGC=%d, %s\n\n",
+	kept := "off"
+	if rep.ViewCache {
+		kept = "on"
+	}
+	fmt.Fprintf(w, "Portico load benchmark — %s, %d tickets (%s; generation took %s), %d customers, kept pages %s, GOMAXPROCS=%d, GOGC=%d, %s\n\n",
 		rep.Engine, rep.Tickets, gen, time.Duration(rep.GenerationSeconds*float64(time.Second)).Round(time.Second).String(), rep.Customers,
-		rep.GOMAXPROCS, rep.GCPercent, rep.GoVersion)
+		kept, rep.GOMAXPROCS, rep.GCPercent, rep.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tclients\trequests\terrors\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\t× hello\ttarget\tresult")
 	for _, r := range rep.Results {
