@@ -105,10 +105,11 @@ func (db *DB) GenerateBulk(ctx context.Context, o BulkOptions) (*BulkResult, err
 				return nil, fmt.Errorf("store: bulk sequence %s: %w", t, err)
 			}
 		}
-		// The planner's statistics, as autovacuum would gather them some
-		// time after a load this size: without them it takes the big
-		// tables for small ones.
-		if _, err := db.w.ExecContext(ctx, "ANALYZE"); err != nil {
+		// The planner's statistics and the visibility map, as autovacuum
+		// would leave them some time after a load this size: without
+		// statistics the planner takes the big tables for small ones, and
+		// without the map it reads the table behind every index entry.
+		if _, err := db.w.ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
 			return nil, fmt.Errorf("store: bulk statistics: %w", err)
 		}
 	}
