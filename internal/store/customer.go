@@ -964,17 +964,13 @@ func (db *DB) CustomerTickets(ctx context.Context, f ticket.CustomerFilter) (tic
 		if narrow {
 			// Read from indexes, the view costs less to count again than
 			// to carry through a window, and its page is merged from the
-			// sources' own orders.
-			// A page read before is reused while what it was read
-			// from is unchanged (viewCache).
-			key, versions, cached := "", [3]int64{}, db.views != nil && cacheable(ctx)
-			if cached {
-				key, cached = viewKey(f)
+			// sources' own orders. A page read before is reused while
+			// what it was read from is unchanged (viewCache).
+			key, versions, cached, err := db.viewState(ctx, f)
+			if err != nil {
+				return out, err
 			}
 			if cached {
-				if versions, err = db.viewVersions(ctx, f.Scope); err != nil {
-					return out, err
-				}
 				if e, ok := db.views.pages.get(key); ok && e.versions == versions {
 					out.Total, out.NextCursor = e.total, e.next
 					return db.fillPage(ctx, out, e.ids, e.at, e.names)

@@ -73,6 +73,20 @@ func (db *DB) viewVersions(ctx context.Context, sc ticket.Scope) ([3]int64, erro
 	return out, rows.Err()
 }
 
+// viewState is what a read of the view f needs to use viewCache: the
+// view's key and the scope's current versions, with cached false when it
+// may not (PostgreSQL, a transaction).
+func (db *DB) viewState(ctx context.Context, f ticket.CustomerFilter) (key string, versions [3]int64, cached bool, err error) {
+	if db.views == nil || !cacheable(ctx) {
+		return "", versions, false, nil
+	}
+	if key, cached = viewKey(f); !cached {
+		return "", versions, false, nil
+	}
+	versions, err = db.viewVersions(ctx, f.Scope)
+	return key, versions, err == nil, err
+}
+
 // viewKey is the cache key of a filter: its JSON, which lists every field
 // and a map's keys in order.
 func viewKey(f ticket.CustomerFilter) (string, bool) {
@@ -128,15 +142,12 @@ const maxDetails = 10_000
 // slices and maps may be shared with other readers. On SQLite it is kept,
 // and reused while the scope's view versions read the same.
 func (db *DB) CustomerDetail(ctx context.Context, sc ticket.Scope, id int64) (*ticket.CustomerDetail, error) {
-	key, versions, cached := "", [3]int64{}, db.views != nil && cacheable(ctx)
-	if cached {
-		key, cached = viewKey(ticket.CustomerFilter{Scope: sc, Cursor: strconv.FormatInt(id, 10)})
+	// A ticket's key is that of a view of the scope with the id for cursor.
+	key, versions, cached, err := db.viewState(ctx, ticket.CustomerFilter{Scope: sc, Cursor: strconv.FormatInt(id, 10)})
+	if err != nil {
+		return nil, err
 	}
 	if cached {
-		var err error
-		if versions, err = db.viewVersions(ctx, sc); err != nil {
-			return nil, err
-		}
 		if e, ok := db.views.details.get(key); ok && e.versions == versions {
 			d := e.d
 			return &d, nil
