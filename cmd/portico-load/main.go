@@ -85,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, []string, error) {
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each scenario to this file (the scenario's name is added before the extension)")
 	fs.StringVar(&o.serverLog, "server-log", "", "write the server's request log to this file (default: formatted, then discarded)")
-	fs.BoolVar(&o.noViewCache, "no-view-cache", false, "keep no customer list pages or tickets in memory (SQLite), to measure the queries alone")
+	fs.BoolVar(&o.noViewCache, "no-view-cache", false, "keep no customers' accounts, list pages or tickets in memory (SQLite), to measure the queries alone")
 	workers := fs.String("workers", "", "concurrent clients of some scenarios instead of -customers, e.g. search=4,create=64")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err

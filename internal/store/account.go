@@ -104,7 +104,6 @@ func (db *DB) CreateAccount(ctx context.Context, a *account.Account) error {
 	return nil
 }
 
-// UpdateAccountProfile stores an account's display name and language.
 // SetAccountLocked locks or unlocks an account.
 func (db *DB) SetAccountLocked(ctx context.Context, id int64, locked bool) error {
 	res, err := db.exec(ctx, "UPDATE accounts SET locked = ?, updated_at = ? WHERE id = ?", locked, db.Now(), id)
@@ -129,6 +128,7 @@ func (db *DB) SetAccountAvatar(ctx context.Context, id int64, key string) error 
 	return nil
 }
 
+// UpdateAccountProfile stores an account's display name and language.
 func (db *DB) UpdateAccountProfile(ctx context.Context, a *account.Account) error {
 	res, err := db.exec(ctx, "UPDATE accounts SET display_name = ?, language = ?, updated_at = ? WHERE id = ?",
 		a.DisplayName, a.Language, db.Now(), a.ID)

@@ -37,8 +37,8 @@ type Options struct {
 	DataDir     string
 	// Now is the clock every stored time comes from; nil means time.Now.
 	Now func() time.Time
-	// NoViewCache keeps no customer list pages or tickets (viewCache), so
-	// that every read runs its queries: for measuring them.
+	// NoViewCache keeps no customers' accounts, list pages or tickets
+	// (viewCache), so that every read runs its queries: for measuring them.
 	NoViewCache bool
 }
 

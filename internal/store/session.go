@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,9 +49,14 @@ func sessionDest(s *auth.Session) (dest []any, done func()) {
 }
 
 // AccountSessionByToken returns the session whose token hashes to
-// tokenHash with its account and the account's identities, in one query:
-// every signed-in customer request reads both.
+// tokenHash with its account and the account's identities: every
+// signed-in customer request reads both. On SQLite the account is kept
+// (viewCache) while its version reads the same, and read with the session
+// otherwise; on PostgreSQL both come from one query.
 func (db *DB) AccountSessionByToken(ctx context.Context, tokenHash []byte) (*auth.Session, *account.Account, error) {
+	if db.views != nil && cacheable(ctx) {
+		return db.keptAccountSession(ctx, tokenHash)
+	}
 	var s auth.Session
 	var done func()
 	a, err := db.readAccount(ctx, sessionColumns+", ", "sessions s JOIN accounts a ON a.id = s.account_id", "s.token_hash = ?", tokenHash,
@@ -66,6 +72,37 @@ func (db *DB) AccountSessionByToken(ctx context.Context, tokenHash []byte) (*aut
 		return nil, nil, apperr.NotFoundf("session")
 	}
 	done()
+	return &s, a, nil
+}
+
+// keptAccountSession reads the session of tokenHash with the version of
+// its account, and the account from viewCache when it was kept at that
+// version, else from the tables, to keep.
+func (db *DB) keptAccountSession(ctx context.Context, tokenHash []byte) (*auth.Session, *account.Account, error) {
+	var s auth.Session
+	var version int64
+	dest, done := sessionDest(&s)
+	err := db.queryRow(ctx, "SELECT "+sessionColumns+", COALESCE((SELECT v FROM view_versions WHERE key = s.account_id * 4 + 3), 0)"+
+		" FROM sessions s WHERE s.token_hash = ?", tokenHash).Scan(append(dest, &version)...)
+	if err != nil {
+		return nil, nil, notFound(err, "session")
+	}
+	done()
+	if e, ok := db.views.accounts.get(s.AccountID); ok && e.version == version {
+		a := e.a
+		a.Identities = slices.Clone(a.Identities)
+		return &s, &a, nil
+	}
+	a, err := db.Account(ctx, s.AccountID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil, apperr.NotFoundf("session")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	keep := *a
+	keep.Identities = slices.Clone(a.Identities)
+	db.views.accounts.put(s.AccountID, accountEntry{version: version, a: keep}, maxAccounts)
 	return &s, a, nil
 }
 

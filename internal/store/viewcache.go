@@ -7,12 +7,14 @@ import (
 	"sync"
 	"time"
 
+	"portico/internal/account"
 	"portico/internal/apperr"
 	"portico/internal/ticket"
 )
 
-// viewCache keeps what customers read most: the tickets they open
-// (CustomerDetail), and the pages of their lists that were read from the
+// viewCache keeps what customers read most: their accounts
+// (AccountSessionByToken), the tickets they open (CustomerDetail), and the
+// pages of their lists that were read from the
 // scope's indexes (the ids of each page with each ticket's updated_at, the
 // count of the whole view, the requester and company names). Either is
 // reused only while the versions of what it was read from (view_versions,
@@ -23,9 +25,20 @@ import (
 // SQLite only. On PostgreSQL, where instances scale out, a version row per
 // company would make every writer of the company wait for the one before.
 type viewCache struct {
-	pages   bounded[string, viewEntry]
-	details bounded[string, detailEntry]
+	pages    bounded[string, viewEntry]
+	details  bounded[string, detailEntry]
+	accounts bounded[int64, accountEntry] // by account id
 }
+
+// accountEntry is a signed-in customer's account with its identities, and
+// the version (key account id * 4 + 3) it was read at.
+type accountEntry struct {
+	version int64
+	a       account.Account
+}
+
+// maxAccounts bounds the kept accounts.
+const maxAccounts = 20_000
 
 type viewEntry struct {
 	versions [3]int64 // settings, contact, company

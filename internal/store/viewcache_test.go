@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"portico/internal/account"
 	"portico/internal/apperr"
+	"portico/internal/auth"
 	"portico/internal/portal"
 	"portico/internal/store"
 	"portico/internal/store/storetest"
@@ -241,4 +243,121 @@ func updateTicket(ctx context.Context, db *store.DB, id int64, edit func(*ticket
 	edit(tk)
 	tk.UpdatedAt = db.Now()
 	return db.UpdateTicket(ctx, tk)
+}
+
+// TestAccountSessionsFollowChanges: a signed-in customer's account is kept
+// and reused (SQLite), yet every change to it, its identities or their
+// contacts and companies shows at the next request, on every instance:
+// after each change, two instances that read the session before agree
+// with one that never did.
+func TestAccountSessionsFollowChanges(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := t.Context()
+			o, dbs := openHandles(t, engine, 2)
+			a, b := dbs[0], dbs[1]
+			raw := rawOf(t, engine, o)
+			co := newCompany(t, a, "Nordlys", nil)
+			other := newCompany(t, a, "Elsewhere", nil)
+			me := newContact(t, a, "Ada", "Lovelace", &co.ID)
+			second := newContact(t, a, "Ada", "Byron", &other.ID)
+			acc := &account.Account{Login: "ada@example.com", LoginKind: "email", DisplayName: "Ada", Language: "en"}
+			if err := a.CreateAccount(ctx, acc); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.LinkIdentity(ctx, acc.ID, me.ID); err != nil {
+				t.Fatal(err)
+			}
+			hash := []byte("token-hash-of-ada")
+			sess := &auth.Session{Kind: auth.KindCustomer, PortalID: 1, AccountID: acc.ID, ActiveContactID: me.ID,
+				CreatedAt: a.Now(), LastSeenAt: a.Now(), ExpiresAt: a.Now().Add(time.Hour)}
+			if err := a.CreateSession(ctx, sess, hash, auth.Client{}); err != nil {
+				t.Fatal(err)
+			}
+			read := func(db *store.DB) string {
+				t.Helper()
+				s, got, err := db.AccountSessionByToken(ctx, hash)
+				if apperr.Is(err, apperr.NotFound) {
+					return "signed out"
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := fmt.Sprintf("session %d acting as %d; %s %s %q %s locked=%v must-change=%v hash=%s", s.ID, s.ActiveContactID,
+					got.Login, got.DisplayName, got.Language, got.AvatarKey, got.Locked, got.MustChangePassword, got.PasswordHash)
+				for _, id := range got.Identities {
+					out += fmt.Sprintf(" | %d %s %v %s", id.ContactID, id.Name, deref(id.CompanyID), id.Company)
+				}
+				return out
+			}
+			check := func(step string) {
+				t.Helper()
+				fresh, err := store.Open(ctx, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer fresh.Close()
+				want := read(fresh)
+				for i, db := range []*store.DB{a, b} {
+					if got := read(db); got != want {
+						t.Errorf("%s: instance %d:\n got %s\nwant %s", step, i, got, want)
+					}
+				}
+			}
+			check("start")
+			first := read(a)
+			steps := []struct {
+				name   string
+				change func(db *store.DB) error
+			}{
+				{"the account is locked", func(db *store.DB) error { return db.SetAccountLocked(ctx, acc.ID, true) }},
+				{"the account is unlocked", func(db *store.DB) error { return db.SetAccountLocked(ctx, acc.ID, false) }},
+				{"the profile changes", func(db *store.DB) error {
+					acc.DisplayName, acc.Language = "Countess", "sv"
+					return db.UpdateAccountProfile(ctx, acc)
+				}},
+				{"a new password", func(db *store.DB) error { return db.SetPassword(ctx, acc.ID, "new-hash") }},
+				{"a new picture", func(db *store.DB) error { return db.SetAccountAvatar(ctx, acc.ID, "avatars/ada.png") }},
+				{"the contact is renamed", func(db *store.DB) error {
+					me.LastName = "King"
+					return db.UpdateContact(ctx, me)
+				}},
+				{"the company is renamed", func(db *store.DB) error {
+					co.Name = "Nordlys AS"
+					return db.UpdateCompany(ctx, co)
+				}},
+				{"a second identity is linked", func(db *store.DB) error { return db.LinkIdentity(ctx, acc.ID, second.ID) }},
+				{"the second identity's company is renamed", func(db *store.DB) error {
+					other.Name = "Elsewhere Ltd"
+					return db.UpdateCompany(ctx, other)
+				}},
+				{"the contact moves to the other company", func(db *store.DB) error {
+					me.CompanyID = &other.ID
+					return db.UpdateContact(ctx, me)
+				}},
+				{"the second identity is unlinked", func(db *store.DB) error { return db.UnlinkIdentity(ctx, acc.ID, second.ID) }},
+				{"the account is locked by hand in the database", func(*store.DB) error {
+					raw.exec("UPDATE accounts SET locked = TRUE WHERE id = ?", acc.ID)
+					return nil
+				}},
+				{"the session ends", func(db *store.DB) error { return db.DeleteSession(ctx, hash) }},
+			}
+			for i, st := range steps {
+				if err := st.change([]*store.DB{a, b}[i%2]); err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				check(st.name)
+			}
+			if last := read(a); last != "signed out" || first == last {
+				t.Errorf("at the end: %s", last)
+			}
+		})
+	}
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
