@@ -14,13 +14,13 @@ import (
 
 // viewCache keeps what customers read most: their accounts
 // (AccountSessionByToken), the tickets they open (CustomerDetail), and the
-// pages of their lists that were read from the
-// scope's indexes (the ids of each page with each ticket's updated_at, the
-// count of the whole view, the requester and company names). Either is
-// reused only while the versions of what it was read from (view_versions,
-// kept by triggers in every writer's transaction, whichever process
-// writes) read the same; a page's rows then come from pageRows and its
-// other names from the cached settings, as for any page.
+// pages of their lists read from the scope's indexes (the ids of each
+// page with each ticket's updated_at, the count of the whole view, the
+// requester and company names). Each is reused only while the versions of
+// what it was read from (view_versions, kept by triggers in every writer's
+// transaction, whichever process writes) read the same; a page's rows then
+// come from pageRows and its other names from the cached settings, as for
+// any page.
 //
 // SQLite only. On PostgreSQL, where instances scale out, a version row per
 // company would make every writer of the company wait for the one before.
