@@ -49,9 +49,9 @@ type viewEntry struct {
 	names    map[int64][2]string // ticket id → requester and company names
 }
 
-// maxViews bounds the cache; past it, a tenth is forgotten at random. An
-// entry is a page of ids and times, about a kilobyte.
-const maxViews = 20_000
+// maxViews bounds the kept pages; past it, a tenth is forgotten at
+// random. A page of ids, times and names takes about 3 KB.
+const maxViews = 10_000
 
 // viewKeys are the view_versions keys a scope's pages depend on: settings,
 // the contact's own and shared tickets, the company's tickets.
@@ -146,9 +146,22 @@ type detailEntry struct {
 	d        ticket.CustomerDetail
 }
 
-// maxDetails bounds the kept tickets: a ticket with its messages is a few
-// kilobytes.
-const maxDetails = 10_000
+// maxDetails bounds the kept tickets, and maxDetailText the text of one
+// (subject and messages): a long conversation is read each time, so that
+// kept tickets take at most some 64 MB.
+const (
+	maxDetails    = 4096
+	maxDetailText = 16 << 10
+)
+
+// detailText is the length of a ticket's subject and messages.
+func detailText(d *ticket.CustomerDetail) int {
+	n := len(d.Subject)
+	for _, m := range d.Messages {
+		n += len(m.Body) + 100*len(m.Attachments)
+	}
+	return n
+}
 
 // CustomerDetail returns a ticket in the scope with its public messages
 // and its rating, without its place in the queue. It is read-only: its
@@ -181,7 +194,7 @@ func (db *DB) CustomerDetail(ctx context.Context, sc ticket.Scope, id int64) (*t
 	if err != nil {
 		return nil, err
 	}
-	if cached {
+	if cached && detailText(&d) <= maxDetailText {
 		db.views.details.put(key, detailEntry{versions: versions, d: d}, maxDetails)
 	}
 	return &d, nil
