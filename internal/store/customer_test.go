@@ -260,20 +260,8 @@ func TestListRowsFollowChanges(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			ctx := t.Context()
-			o := storetest.Options(t, engine, nil)
-			a, err := store.Open(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
-			if err := a.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			b, err := store.Open(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
+			in := newInstances(t, engine)
+			a, b := in.a, in.b
 			me := newContact(t, a, "Ada", "Lovelace", nil)
 			tk := newTicket(t, a, "Printer jammed", me)
 			f := ticket.CustomerFilter{Scope: ticket.Scope{ContactID: me.ID}, Limit: 25}

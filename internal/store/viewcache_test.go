@@ -39,6 +39,59 @@ func openHandles(t *testing.T, engine string, n int) (store.Options, []*store.DB
 	return o, out
 }
 
+// instances are two store handles on one database, as two servers would
+// hold, with a raw connection to it.
+type instances struct {
+	t    *testing.T
+	o    store.Options
+	a, b *store.DB
+	raw  *rawDB
+}
+
+func newInstances(t *testing.T, engine string) *instances {
+	o, dbs := openHandles(t, engine, 2)
+	return &instances{t: t, o: o, a: dbs[0], b: dbs[1], raw: rawOf(t, engine, o)}
+}
+
+// agree fails unless both instances read, with read, what a third that
+// has read nothing before reads.
+func (in *instances) agree(step string, read func(db *store.DB) []string) {
+	in.t.Helper()
+	fresh, err := store.Open(in.t.Context(), in.o)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer fresh.Close()
+	want := read(fresh)
+	for i, db := range []*store.DB{in.a, in.b} {
+		got := read(db)
+		for k := range want {
+			if got[k] != want[k] {
+				in.t.Errorf("%s: instance %d, read %d:\n got %s\nwant %s", step, i, k, got[k], want[k])
+			}
+		}
+	}
+}
+
+// change is one change, made through the instance it is given (or by
+// hand in the database).
+type change struct {
+	name string
+	make func(db *store.DB) error
+}
+
+// apply makes the changes through either instance in turn, and after each
+// checks that the instances agree on what read reads.
+func (in *instances) apply(changes []change, read func(db *store.DB) []string) {
+	in.t.Helper()
+	for i, c := range changes {
+		if err := c.make([]*store.DB{in.a, in.b}[i%2]); err != nil {
+			in.t.Fatalf("%s: %v", c.name, err)
+		}
+		in.agree(c.name, read)
+	}
+}
+
 // TestListViewsFollowChanges: customers' list pages and the tickets they
 // open are kept and reused (SQLite), yet every view and every ticket shows
 // each change at the next read, whether this instance or another one on
@@ -48,9 +101,8 @@ func TestListViewsFollowChanges(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			ctx := t.Context()
-			o, dbs := openHandles(t, engine, 2)
-			a, b := dbs[0], dbs[1]
-			raw := rawOf(t, engine, o)
+			in := newInstances(t, engine)
+			a, raw := in.a, in.raw
 			co := newCompany(t, a, "Nordlys", nil)
 			other := newCompany(t, a, "Elsewhere", nil)
 			me := newContact(t, a, "Ada", "Lovelace", &co.ID)
@@ -117,39 +169,23 @@ func TestListViewsFollowChanges(t *testing.T) {
 				}
 				return out
 			}
-			check := func(step string) {
-				t.Helper()
-				fresh, err := store.Open(ctx, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer fresh.Close()
+			// readAll reads every view, and each ticket as three customers.
+			readAll := func(db *store.DB) []string {
+				var out []string
 				for _, f := range views {
-					want := read(fresh, f)
-					for i, db := range []*store.DB{a, b} {
-						if got := read(db, f); got != want {
-							t.Errorf("%s: instance %d, view %+v:\n got %s\nwant %s", step, i, f, got, want)
-						}
-					}
+					out = append(out, fmt.Sprintf("view %+v: %s", f, read(db, f)))
 				}
 				for _, sc := range []ticket.Scope{sc, {ContactID: me.ID}, {ContactID: colleague.ID, CompanyID: co.ID}} {
 					for _, id := range []int64{mine.ID, theirs.ID, firstColleague.ID} {
-						want := open(fresh, sc, id)
-						for i, db := range []*store.DB{a, b} {
-							if got := open(db, sc, id); got != want {
-								t.Errorf("%s: instance %d, ticket %d as %+v:\n got %s\nwant %s", step, i, id, sc, got, want)
-							}
-						}
+						out = append(out, fmt.Sprintf("ticket %d as %+v: %s", id, sc, open(db, sc, id)))
 					}
 				}
+				return out
 			}
-			check("start")
+			in.agree("start", readAll)
 			first := read(a, views[0])
 
-			steps := []struct {
-				name   string
-				change func(db *store.DB) error
-			}{
+			in.apply([]change{
 				{"a colleague opens a ticket", func(db *store.DB) error {
 					newTicket(t, db, "Printer on fire", colleague)
 					return nil
@@ -215,14 +251,7 @@ func TestListViewsFollowChanges(t *testing.T) {
 				{"the other company is deleted", func(db *store.DB) error {
 					return db.DeleteCompany(ctx, other.ID)
 				}},
-			}
-			for i, st := range steps {
-				by := []*store.DB{a, b}[i%2]
-				if err := st.change(by); err != nil {
-					t.Fatalf("%s: %v", st.name, err)
-				}
-				check(st.name)
-			}
+			}, readAll)
 			if last := read(a, views[0]); last == first {
 				t.Errorf("the changes left the list as it was: %s", last)
 			}
@@ -254,9 +283,8 @@ func TestAccountSessionsFollowChanges(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			ctx := t.Context()
-			o, dbs := openHandles(t, engine, 2)
-			a, b := dbs[0], dbs[1]
-			raw := rawOf(t, engine, o)
+			in := newInstances(t, engine)
+			a, raw := in.a, in.raw
 			co := newCompany(t, a, "Nordlys", nil)
 			other := newCompany(t, a, "Elsewhere", nil)
 			me := newContact(t, a, "Ada", "Lovelace", &co.ID)
@@ -290,26 +318,10 @@ func TestAccountSessionsFollowChanges(t *testing.T) {
 				}
 				return out
 			}
-			check := func(step string) {
-				t.Helper()
-				fresh, err := store.Open(ctx, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer fresh.Close()
-				want := read(fresh)
-				for i, db := range []*store.DB{a, b} {
-					if got := read(db); got != want {
-						t.Errorf("%s: instance %d:\n got %s\nwant %s", step, i, got, want)
-					}
-				}
-			}
-			check("start")
+			readOne := func(db *store.DB) []string { return []string{read(db)} }
+			in.agree("start", readOne)
 			first := read(a)
-			steps := []struct {
-				name   string
-				change func(db *store.DB) error
-			}{
+			in.apply([]change{
 				{"the account is locked", func(db *store.DB) error { return db.SetAccountLocked(ctx, acc.ID, true) }},
 				{"the account is unlocked", func(db *store.DB) error { return db.SetAccountLocked(ctx, acc.ID, false) }},
 				{"the profile changes", func(db *store.DB) error {
@@ -341,13 +353,7 @@ func TestAccountSessionsFollowChanges(t *testing.T) {
 					return nil
 				}},
 				{"the session ends", func(db *store.DB) error { return db.DeleteSession(ctx, hash) }},
-			}
-			for i, st := range steps {
-				if err := st.change([]*store.DB{a, b}[i%2]); err != nil {
-					t.Fatalf("%s: %v", st.name, err)
-				}
-				check(st.name)
-			}
+			}, readOne)
 			if last := read(a); last != "signed out" || first == last {
 				t.Errorf("at the end: %s", last)
 			}
